@@ -1,0 +1,74 @@
+"""Small text helpers shared by every layer: sentence spans and safe display text.
+
+Nothing here knows about files, the index or the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 and C1 controls (keeping tab and newline), DEL, and the bidi overrides and isolates that can
+# make a line read differently from what it holds.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A whole escape sequence (CSI, OSC, DCS ...), so its printable tail does not leak as text either.
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, DCS, SOS, PM, APC up to BEL or ST
+    r"|\x1b[@-Z\\-_]"  # two-character escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
+)
+
+
+def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """Return text with escape sequences and control characters removed.
+
+    Used on everything untrusted (article text, titles, notes, tags) before it reaches a terminal.
+    Newlines become spaces unless ``keep_newlines``; tabs become spaces.
+    """
+    text = _ESCAPE.sub("", text)
+    text = text.replace("\t", " ")
+    if not keep_newlines:
+        text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _UNSAFE.sub("", text)
+
+
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9]|\s*$)""")
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+                  "sep", "sept", "oct", "nov", "dec", "no", "vs", "u.s", "u.n", "gen", "col", "lt",
+                  "prof", "sen", "rep", "gov", "inc", "ltd", "co", "corp", "e.g", "i.e"}
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in a paragraph (start inclusive, end exclusive)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        word = text[start:match.start()].rsplit(None, 1)[-1].lower() if text[start:match.start()].strip() else ""
+        if word.rstrip(".") in _ABBREVIATIONS and match.group().startswith(".") and len(match.group()) == 1:
+            continue
+        end = match.end()
+        if text[start:end].strip():
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            spans.append((start + lead, end))
+        start = end
+    if text[start:].strip():
+        lead = len(text[start:]) - len(text[start:].lstrip())
+        spans.append((start + lead, len(text.rstrip())))
+    return spans
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut text at a word boundary to at most ``width`` characters, marking the cut with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a string, for filters typed by a user."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
