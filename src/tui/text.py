@@ -72,3 +72,22 @@ def fold(text: str) -> str:
     """Case- and accent-insensitive form of a string, for filters typed by a user."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clean_spans(text: str, spans, *, keep_newlines: bool = False) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`strip_controls` that also moves character spans to where they land in the result."""
+    removed = [m.span() for m in _ESCAPE.finditer(text)]
+    mask = bytearray(b"\x01") * len(text)
+    for start, end in removed:
+        mask[start:end] = b"\x00" * (end - start)
+    for match in _UNSAFE.finditer(text):
+        mask[match.start()] = 0
+    out, position, new_index = [], 0, [0] * (len(text) + 1)
+    for i, ch in enumerate(text):
+        new_index[i] = position
+        if mask[i]:
+            out.append(" " if ch == "\t" or (ch in "\r\n" and not keep_newlines) else ch)
+            position += 1
+    new_index[len(text)] = position
+    moved = [(new_index[s], new_index[e]) for s, e in spans if 0 <= s < e <= len(text)]
+    return "".join(out), [(s, e) for s, e in moved if s < e]
