@@ -1,0 +1,292 @@
+"""Bookmarks: passages of articles kept with a note and tags, in a TOML file the user may edit.
+
+The file holds a ``version`` key and one ``[[bookmark]]`` table per bookmark. A bookmark records its
+passage the way W3C Web Annotation selectors do: the exact ``quote`` with up to 32 characters of
+``prefix`` and ``suffix`` around it (a TextQuoteSelector) and its ``start``/``end`` offsets in the
+paragraph (a TextPositionSelector), so that it can find the passage again after the article
+changes (:func:`anchor`).
+
+Saving never loses data (:class:`BookmarkStore`): each change takes a lock, re-reads the file,
+applies itself to what it read (so hand edits survive), writes a temporary file, syncs it and
+renames it over the old one. A file that does not parse is never overwritten. Comments and layout
+of a hand-edited file are not kept (the TOML reader drops them); every value, including keys this
+module does not know, is.
+
+Nothing here knows about the terminal or the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .text import fold, sentence_spans
+
+FORMAT_VERSION = 1
+CONTEXT_CHARS = 32  # prefix and suffix length, as in Hypothesis's TextQuoteSelector
+ID_BYTES = 4  # ids are 8 hex characters
+
+
+class BookmarksError(Exception):
+    """The bookmarks file cannot be read or written; the message is one line naming the file."""
+
+
+class UnknownBookmark(LookupError):
+    """No bookmark, or more than one, answers to the id given."""
+
+
+# --- the record --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bookmark:
+    id: str
+    created: dt.datetime  # timezone-aware, UTC
+    article: str  # Article.id
+    title: str  # the article's title when the bookmark was made
+    paragraph: int  # counts from 1, like Paragraph.number
+    quote: str  # the exact text, paragraph_text[start:end]
+    prefix: str  # up to CONTEXT_CHARS characters before the quote, within the paragraph
+    suffix: str  # up to CONTEXT_CHARS characters after it
+    start: int
+    end: int
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    # Keys found in the file that this version does not know, written back unchanged.
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def new_id(taken: Iterable[str] = ()) -> str:
+    """A fresh random id (8 hex characters) that is not among ``taken``."""
+    taken = set(taken)
+    while (candidate := secrets.token_hex(ID_BYTES)) in taken:
+        pass
+    return candidate
+
+
+def make_bookmark(article_id: str, title: str, paragraph_number: int, paragraph_text: str,
+                  start: int = 0, end: int | None = None, note: str = "", tags: Iterable[str] = (),
+                  *, created: dt.datetime | None = None) -> Bookmark:
+    """A new bookmark of ``paragraph_text[start:end]`` (the whole paragraph by default).
+
+    Raises ValueError when the range holds no text or the paragraph number is below 1.
+    """
+    end = len(paragraph_text) if end is None else end
+    if paragraph_number < 1:
+        raise ValueError(f"paragraph numbers count from 1, not {paragraph_number}")
+    if not 0 <= start < end <= len(paragraph_text):
+        raise ValueError(f"nothing to quote from {start} to {end} in a paragraph of "
+                         f"{len(paragraph_text)} characters")
+    created = (created or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    return Bookmark(
+        id=new_id(), created=created.replace(microsecond=0), article=article_id, title=title,
+        paragraph=paragraph_number, quote=paragraph_text[start:end],
+        prefix=paragraph_text[max(0, start - CONTEXT_CHARS):start],
+        suffix=paragraph_text[end:end + CONTEXT_CHARS],
+        start=start, end=end, note=note, tags=normalise_tags(tags),
+    )
+
+
+def sentence_run(paragraph_text: str, first: int, last: int | None = None) -> tuple[int, int]:
+    """Start and end offsets of sentences ``first`` to ``last`` (counting from 0, inclusive).
+
+    For bookmarking a run of sentences: ``make_bookmark(..., text, *sentence_run(text, 1, 2))``.
+    Raises IndexError for a sentence the paragraph does not have.
+    """
+    spans = sentence_spans(paragraph_text)
+    last = first if last is None else last
+    if not 0 <= first <= last < len(spans):
+        raise IndexError(f"no sentences {first}..{last} in a paragraph of {len(spans)}")
+    return spans[first][0], spans[last][1]
+
+
+# --- tags and finding --------------------------------------------------------------------------
+
+def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags stripped of surrounding space, without empty ones or repeats, in their first order."""
+    return tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+def with_tags(bookmarks: Iterable[Bookmark], *tags: str) -> list[Bookmark]:
+    """The bookmarks carrying every one of ``tags`` (ignoring case and accents)."""
+    wanted = {fold(tag) for tag in normalise_tags(tags)}
+    return [b for b in bookmarks if wanted <= {fold(tag) for tag in b.tags}]
+
+
+def tag_counts(bookmarks: Iterable[Bookmark]) -> dict[str, int]:
+    """How many bookmarks carry each tag, most used first (then alphabetically)."""
+    counts: dict[str, int] = {}
+    for bookmark in bookmarks:
+        for tag in bookmark.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], fold(item[0]))))
+
+
+def find(bookmarks: Iterable[Bookmark], ref: str) -> Bookmark:
+    """The bookmark whose id is ``ref``, or else the one whose id starts with it.
+
+    Raises UnknownBookmark when none does, or when a prefix fits more than one.
+    """
+    ref = ref.strip()
+    bookmarks = list(bookmarks)
+    for bookmark in bookmarks:
+        if bookmark.id == ref:
+            return bookmark
+    fits = [b for b in bookmarks if ref and b.id.startswith(ref)]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise UnknownBookmark(f"{ref!r} fits {len(fits)} bookmarks: "
+                              + ", ".join(b.id for b in fits))
+    raise UnknownBookmark(f"no bookmark {ref!r}")
+
+
+# --- the file format ---------------------------------------------------------------------------
+
+_TOML_TYPE = {str: "a string", int: "an integer", dt.datetime: "a date and time", list: "an array"}
+_KEYS: dict[str, type] = {
+    "id": str, "created": dt.datetime, "article": str, "title": str, "paragraph": int,
+    "start": int, "end": int, "quote": str, "prefix": str, "suffix": str, "tags": list, "note": str,
+}  # in the order they are written
+_REQUIRED = ("id", "created", "article", "paragraph", "start", "end", "quote")
+_OPTIONAL = {"title": "", "prefix": "", "suffix": "", "note": "", "tags": []}
+# Python strings may hold lone surrogates (e.g. from undecodable command-line bytes); UTF-8 cannot.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_TABLE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(?:bookmark|"bookmark"|'bookmark')[ \t]*\]\]""", re.M)
+_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _storable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _table(bookmark: Bookmark) -> dict[str, Any]:
+    values = {key: getattr(bookmark, key) for key in _KEYS}
+    values["tags"] = [_storable(tag) for tag in bookmark.tags]
+    table = {key: _storable(value) if isinstance(value, str) else value for key, value in values.items()}
+    table.update((key, value) for key, value in bookmark.extra.items() if key not in _KEYS)
+    return table
+
+
+def dumps(bookmarks: Iterable[Bookmark], *, extra: Mapping[str, Any] | None = None) -> str:
+    """The TOML text of a bookmarks file holding ``bookmarks`` (and any other top-level keys).
+
+    Notes that span lines are written as multi-line strings, which read well when editing by
+    hand, unless that would not read back exactly (TOML multi-line strings may turn a carriage
+    return into a plain newline): then every string is written on one line with escapes. Either
+    way the text is parsed again and compared before it is returned; lone surrogates, which no
+    UTF-8 file can hold, become U+FFFD.
+    """
+    document: dict[str, Any] = {"version": FORMAT_VERSION}
+    document.update((k, v) for k, v in (extra or {}).items() if k not in ("version", "bookmark"))
+    tables = [_table(bookmark) for bookmark in bookmarks]
+    if tables:
+        document["bookmark"] = tables
+    for multiline in (True, False):
+        text = tomli_w.dumps(document, multiline_strings=multiline)
+        if tomllib.loads(text) == document:
+            return text
+    raise BookmarksError("bookmarks cannot be written as TOML that reads back the same")
+
+
+def _where_error(err: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """Line, column and bare message of a TOML error (Python 3.11 puts them in the message)."""
+    message = str(err)
+    found = _ERROR_AT.search(message)
+    if found:
+        return int(found.group(1)), int(found.group(2)), message[:found.start()]
+    message = message.removesuffix(" (at end of document)")
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1, message
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise BookmarksError(f"{source}:{line}:{column}: bookmarks file is not UTF-8 text; "
+                             "fix it or move it away (it will not be overwritten)") from None
+
+
+def _bookmark(table: Any) -> Bookmark:
+    """One ``[[bookmark]]`` table as a Bookmark; raises ValueError saying what is wrong."""
+    if not isinstance(table, dict):
+        raise ValueError("not a table")
+    missing = [key for key in _REQUIRED if key not in table]
+    if missing:
+        raise ValueError("missing " + ", ".join(repr(key) for key in missing))
+    values = {**_OPTIONAL, **{k: v for k, v in table.items() if k in _KEYS}}
+    for key, value in values.items():
+        kind = _KEYS[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError(f"{key!r} should be {_TOML_TYPE[kind]}, not {value!r}")
+    if not all(isinstance(tag, str) for tag in values["tags"]):
+        raise ValueError("'tags' should be an array of strings")
+    if not values["id"].strip():
+        raise ValueError("'id' is empty")
+    if values["paragraph"] < 1:
+        raise ValueError(f"'paragraph' counts from 1, not {values['paragraph']}")
+    if not 0 <= values["start"] <= values["end"]:
+        raise ValueError(f"'start' and 'end' should satisfy 0 <= start <= end, not "
+                         f"{values['start']} and {values['end']}")
+    created = values["created"]
+    # A hand-written time without an offset is taken as UTC, like the ones this module writes.
+    created = created.replace(tzinfo=dt.timezone.utc) if created.tzinfo is None else created
+    values.update(created=created.astimezone(dt.timezone.utc), tags=normalise_tags(values["tags"]))
+    return Bookmark(**values, extra={k: v for k, v in table.items() if k not in _KEYS})
+
+
+def parse(data: bytes | str, source: str | Path = "bookmarks.toml"
+          ) -> tuple[list[Bookmark], dict[str, Any]]:
+    """The bookmarks in a file's contents, and its other top-level keys (kept when saving).
+
+    Raises BookmarksError with a one-line message naming ``source`` and the line (and column, for
+    TOML syntax) of the first problem: bad syntax, a newer format version, or a bookmark table
+    without its required keys or with a value of the wrong type.
+    """
+    text = _decode(data, str(source)) if isinstance(data, bytes) else data
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line, column, message = _where_error(err, text)
+        raise BookmarksError(f"{source}:{line}:{column}: bookmarks file is not valid TOML "
+                             f"({message}); fix it or move it away (it will not be overwritten)"
+                             ) from None
+    version = document.pop("version", FORMAT_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BookmarksError(f"{source}: 'version' should be a whole number, not {version!r}")
+    if version > FORMAT_VERSION:
+        raise BookmarksError(f"{source}: bookmarks file version {version} was written by a newer "
+                             f"release (this one reads version {FORMAT_VERSION})")
+    tables = document.pop("bookmark", [])
+    if not isinstance(tables, list):
+        raise BookmarksError(f"{source}: 'bookmark' should be an array of tables ([[bookmark]])")
+    headers = [text.count("\n", 0, m.start()) + 1 for m in _TABLE_HEADER.finditer(text)]
+    bookmarks: list[Bookmark] = []
+    seen: dict[str, int] = {}
+    for number, table in enumerate(tables, 1):
+        where = f"{source}:{headers[number - 1]}" if len(headers) == len(tables) else str(source)
+        try:
+            bookmark = _bookmark(table)
+        except ValueError as err:
+            raise BookmarksError(f"{where}: bookmark {number}: {err}") from None
+        if bookmark.id in seen:
+            raise BookmarksError(f"{where}: bookmark {number} has the same id {bookmark.id!r} as "
+                                 f"bookmark {seen[bookmark.id]}")
+        seen[bookmark.id] = number
+        bookmarks.append(bookmark)
+    return bookmarks, document
+
+
+def loads(data: bytes | str, source: str | Path = "bookmarks.toml") -> list[Bookmark]:
+    """The bookmarks in a file's contents; see :func:`parse` for the errors raised."""
+    return parse(data, source)[0]
