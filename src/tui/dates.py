@@ -290,7 +290,7 @@ _MONTH = (r"(?P<month>(?:" + "|".join(_MONTH_NAMES) + r")\b"
           r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)")
 _YEAR = r"(?P<year>19[0-9]{2}|20[0-9]{2}|2100)\b"
 _MAYBE_YEAR = rf"(?:,?\s+{_YEAR})?"
-_DAY = r"(?P<day>[0-3]?[0-9])(?:st|nd|rd|th)?\b"
+_DAY = r"(?P<day>[0-3]?[0-9])(?:st|nd|rd|th)?\b(?!\s*[-–]\s*[0-9])"  # not the start of a range
 _DAYS = r"(?P<day>[0-3]?[0-9])\s*[-–]\s*(?P<day2>[0-3]?[0-9])\b"
 _NUMBER = r"(?P<n>[0-9]{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
