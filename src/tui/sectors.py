@@ -194,20 +194,21 @@ def default_taxonomy() -> Taxonomy:
 def load_taxonomy(corpus: Path) -> tuple[Taxonomy, str | None]:
     """The corpus's own ``sectors.toml`` if it has one, else the default.
 
-    A file that cannot be read or used gives the default and the one-line reason."""
+    A file that cannot be read or used gives the default and a one-line problem that says why."""
     path = Path(corpus) / TAXONOMY_FILE
     if not path.exists():
         return default_taxonomy(), None
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        taxonomy = parse_taxonomy(path.read_bytes().decode("utf-8-sig"), str(path))
     except OSError as err:
-        return default_taxonomy(), f"{path}: cannot read ({err.strerror or err}); using the default sectors"
+        problem = f"{path}: cannot read ({err.strerror or err})"
     except UnicodeDecodeError:
-        return default_taxonomy(), f"{path}: not UTF-8; using the default sectors"
-    try:
-        return parse_taxonomy(text, str(path)), None
+        problem = f"{path}: not UTF-8"
     except TaxonomyError as err:
-        return default_taxonomy(), str(err)
+        problem = str(err)
+    else:
+        return taxonomy, None
+    return default_taxonomy(), f"{problem}; using the default sectors"
 
 
 # --- tagging -----------------------------------------------------------------------------------
