@@ -1,9 +1,45 @@
-"""The Whoosh index: the one module that imports Whoosh."""
+"""The Whoosh index: the one module that imports Whoosh.
+
+Layout of an index folder (``index/`` in a checkout)::
+
+    index/
+      data/           the Whoosh index and manifest.json, swapped in whole after a full build
+      data.new/       a full build in progress (removed if it fails)
+      .write.lock     held by whoever updates the index
+
+``manifest.json`` says what the index holds: the schema version, a content hash per article file,
+the hashes of the taxonomy and the corpus settings, the hash of Whoosh's table of contents (a
+pickle: we only open an index whose TOC we wrote), the articles' metadata and the timeline's events.
+Reading needs no lock: Whoosh readers see the last committed generation.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, AndGroup
+from whoosh.query import Every, Query, Term
 from whoosh.support.charset import accent_map
+
+from . import dates, ingest, sectors, timeline
+
+SCHEMA_VERSION = 1
 
 # Case-folded, accent-folded, stemmed words. The tokenizer splits on apostrophes and on '-', '–'
 # and '—', so "Pakistan's" and "Pakistan’s" give the same words and "two-day" gives two.
@@ -13,3 +49,517 @@ ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
 def analyze(text: str) -> list[str]:
     """The words the index keeps for ``text``, in order: what queries and sector terms match on."""
     return [token.text for token in ANALYZER(text)]
+
+
+def make_schema() -> Schema:
+    return Schema(
+        ref=ID(stored=True, unique=True),
+        article=ID(stored=True),
+        number=NUMERIC(stored=True),
+        title=TEXT(analyzer=ANALYZER, stored=True),
+        published=ID(stored=True),  # the article's date, ISO
+        place=STORED,
+        heading=TEXT(analyzer=ANALYZER, stored=True),
+        text=TEXT(analyzer=ANALYZER, stored=True, spelling=True),
+        sector=KEYWORD(stored=True, commas=True, scorable=False),  # paths and their ancestors
+        date=KEYWORD(stored=True, commas=True, scorable=False),  # days, months, years mentioned
+    )
+
+
+# Whoosh raises all of these on damaged files; any of them means "rebuild".
+DAMAGE = (EOFError, struct.error, pickle.UnpicklingError, FileNotFoundError, zlib.error,
+          whoosh_index.EmptyIndexError, whoosh_index.IndexError, ValueError, KeyError, OSError,
+          IndexError, AttributeError, TypeError, MemoryError)
+
+
+class IndexProblem(Exception):
+    """The index cannot be used as it is (missing, outdated, damaged); the message says why."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the write lock."""
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message is fit to show a user."""
+
+
+# --- the manifest ------------------------------------------------------------------------------
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Manifest:
+    schema: int = SCHEMA_VERSION
+    taxonomy: str = ""
+    settings: str = ""
+    toc: dict[str, str] = field(default_factory=dict)
+    corpus_name: str = ""
+    window: dict | None = None
+    sectors: list[dict] = field(default_factory=list)  # the taxonomy tree: name, path, children
+    articles: dict[str, dict] = field(default_factory=dict)  # id -> metadata, digest, mentions
+    problems: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Manifest":
+        try:
+            raw = json.loads((folder / MANIFEST).read_text("utf-8"))
+            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+        except FileNotFoundError:
+            raise IndexProblem("no index yet") from None
+        except (OSError, ValueError, TypeError) as err:
+            raise IndexProblem(f"index manifest unreadable ({err.__class__.__name__})") from None
+
+    def save(self, folder: Path) -> None:
+        data = json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
+        tmp = folder / (MANIFEST + ".tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, folder / MANIFEST)
+
+
+def _toc_hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.toc"))}
+
+
+def _settings_digest(corpus: Path) -> str:
+    try:
+        return hashlib.sha256((corpus / "corpus.toml").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+# --- building ----------------------------------------------------------------------------------
+
+@dataclass
+class BuildReport:
+    articles: int = 0
+    paragraphs: int = 0
+    reindexed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # why a full rebuild happened, etc.
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+
+Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def write_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's write lock; raise IndexBusy if another process holds it past ``wait``."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".write.lock", "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy("the index is being updated by another process") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_locked(root: Path) -> bool:
+    try:
+        with open(root / ".write.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def _date_keys(mentions: list[dates.DateMention]) -> list[str]:
+    keys = set()
+    for mention in mentions:
+        if mention.date is None:
+            continue
+        iso = mention.date.isoformat()
+        keys.update({iso[:4], iso[:7]} if mention.precision != "year" else {iso[:4]})
+        if mention.precision == "day":
+            keys.add(iso)
+    return sorted(keys)
+
+
+def _documents(article: ingest.Article, tagger: sectors.Tagger,
+               mentions: dict[int, list[dates.DateMention]]) -> Iterator[dict]:
+    for paragraph in article.paragraphs:
+        paths = sectors.with_ancestors(tagger.tag(paragraph.text))
+        yield dict(
+            ref=paragraph.ref, article=article.id, number=paragraph.number, title=article.title,
+            published=article.date.isoformat() if article.date else "", place=article.place,
+            heading=paragraph.heading, text=paragraph.text, sector=",".join(paths),
+            date=",".join(_date_keys(mentions.get(paragraph.number, []))),
+        )
+
+
+def _article_entry(article: ingest.Article, folder: Path,
+                   mentions: dict[int, list[dates.DateMention]]) -> dict:
+    return {
+        "file": article.path.relative_to(folder).as_posix(), "digest": article.digest,
+        "title": article.title, "date": article.date.isoformat() if article.date else None,
+        "place": article.place, "source": article.source, "url": article.url,
+        "paragraphs": len(article.paragraphs), "headings": list(article.headings),
+        "mentions": {str(n): [m.to_dict() for m in ms] for n, ms in mentions.items() if ms},
+    }
+
+
+def _mentions_of(article: ingest.Article, window) -> dict[int, list[dates.DateMention]]:
+    return {p.number: timeline.paragraph_mentions(p, article.date, window) for p in article.paragraphs}
+
+
+def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progress | None = None,
+           wait: float = 30.0) -> BuildReport:
+    """Bring the index at ``root`` up to date with ``corpus``; re-index only what changed.
+
+    A full build happens on ``rebuild``, or when the index is missing, damaged or made with another
+    schema, taxonomy or corpus settings; it is written aside and swapped in whole.
+    """
+    started = time.perf_counter()
+    report = BuildReport()
+    read = ingest.read_corpus(corpus)  # raises CorpusError for a missing corpus folder
+    report.problems = [str(p) for p in read.problems]
+    taxonomy, taxonomy_problem = sectors.load_taxonomy(corpus)
+    window, window_problem = dates.load_window(corpus)
+    report.problems += [p for p in (taxonomy_problem, window_problem) if p]
+    tagger = sectors.compile_taxonomy(taxonomy, analyze)
+    settings = _settings_digest(corpus)
+
+    with write_lock(root, wait):
+        data = root / "data"
+        old: Manifest | None = None
+        if not rebuild:
+            try:
+                old = _check(data)
+            except IndexProblem as err:
+                if data.exists() or (root / "data.new").exists():
+                    report.notices.append(f"rebuilding the index: {err}")
+        if old is not None and (old.taxonomy, old.settings) != (taxonomy.digest, settings):
+            report.notices.append("rebuilding the index: the taxonomy or corpus settings changed")
+            old = None
+
+        current = {a.id: a for a in read.articles}
+        if old is None:
+            changed, removed = list(current), []
+        else:
+            changed = [i for i, a in current.items()
+                       if i not in old.articles or old.articles[i]["digest"] != a.digest]
+            removed = [i for i in old.articles if i not in current]
+
+        mentions = {i: _mentions_of(current[i], window) for i in changed}
+        entries = {}
+        for i, article in current.items():
+            if i in mentions:
+                entries[i] = _article_entry(article, corpus, mentions[i])
+            else:
+                entries[i] = old.articles[i]
+        manifest = Manifest(
+            taxonomy=taxonomy.digest, settings=settings,
+            corpus_name=_corpus_name(corpus), window=_window_dict(window),
+            sectors=[_sector_spec(root) for root in taxonomy.roots],
+            articles=entries, problems=report.problems,
+            events=[e.to_dict() for e in timeline.build_events(_all_mentions(read.articles, entries))],
+        )
+        if old is None:
+            _full_build(root, [current[i] for i in changed], tagger, mentions, manifest, progress)
+            report.rebuilt = True
+        elif changed or removed or (old.events, old.problems) != (manifest.events, manifest.problems):
+            _incremental(data, [current[i] for i in changed], removed, tagger, mentions, manifest, progress)
+        report.reindexed, report.removed = changed, removed
+
+    report.articles = len(read.articles)
+    report.paragraphs = sum(len(a.paragraphs) for a in read.articles)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _all_mentions(articles: list[ingest.Article], entries: dict[str, dict]):
+    for article in articles:
+        stored = entries[article.id]["mentions"]
+        for paragraph in article.paragraphs:
+            found = stored.get(str(paragraph.number))
+            if found:
+                yield paragraph, [dates.DateMention.from_dict(m) for m in found]
+
+
+def _corpus_name(corpus: Path) -> str:
+    import tomllib
+    try:
+        return str(tomllib.loads((corpus / "corpus.toml").read_text("utf-8"))["corpus"]["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return corpus.resolve().name
+
+
+def _sector_spec(sector: sectors.Sector) -> dict:
+    return {"name": sector.name, "path": sector.path,
+            "children": [_sector_spec(child) for child in sector.children]}
+
+
+def _window_dict(window) -> dict | None:
+    if window is None:
+        return None
+    return {"name": window.name, "start": window.start.isoformat(), "end": window.end.isoformat()}
+
+
+def _writer_procs(paragraphs: int) -> int:
+    return min(os.cpu_count() or 1, 4) if paragraphs >= 20_000 else 1
+
+
+def _add_all(writer, articles, tagger, mentions, progress: Progress | None) -> None:
+    total = sum(len(a.paragraphs) for a in articles)
+    done = 0
+    for article in articles:
+        for document in _documents(article, tagger, mentions[article.id]):
+            writer.add_document(**document)
+        done += len(article.paragraphs)
+        if progress:
+            progress(done, total)
+
+
+def _full_build(root: Path, articles, tagger, mentions, manifest: Manifest, progress) -> None:
+    fresh, data, stale = root / "data.new", root / "data", root / "data.old"
+    for folder in (fresh, stale):
+        shutil.rmtree(folder, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    try:
+        ix = whoosh_index.create_in(str(fresh), make_schema())
+        paragraphs = sum(len(a.paragraphs) for a in articles)
+        procs = _writer_procs(paragraphs)
+        writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
+        _add_all(writer, articles, tagger, mentions, progress)
+        writer.commit()
+        ix.close()
+        manifest.toc = _toc_hashes(fresh)
+        manifest.save(fresh)
+        if data.exists():
+            data.rename(stale)
+        fresh.rename(data)
+        shutil.rmtree(stale, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+
+
+def _incremental(data: Path, articles, removed, tagger, mentions, manifest: Manifest, progress) -> None:
+    ix = whoosh_index.open_dir(str(data))
+    try:
+        writer = ix.writer()
+        try:
+            for article_id in removed + [a.id for a in articles]:
+                writer.delete_by_term("article", article_id)
+            _add_all(writer, articles, tagger, mentions, progress)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    finally:
+        ix.close()
+    manifest.toc = _toc_hashes(data)
+    manifest.save(data)
+
+
+def _check(data: Path) -> Manifest:
+    """The manifest of a usable index at ``data``; raises IndexProblem with the reason otherwise."""
+    manifest = Manifest.load(data)
+    if manifest.schema != SCHEMA_VERSION:
+        raise IndexProblem(f"it was made by schema version {manifest.schema}, this tool uses {SCHEMA_VERSION}")
+    try:
+        tocs = _toc_hashes(data)
+    except OSError as err:
+        raise IndexProblem(f"index unreadable ({err.strerror})") from None
+    if not tocs or tocs != manifest.toc:
+        raise IndexProblem("its table of contents does not match the manifest")
+    try:
+        ix = whoosh_index.open_dir(str(data))
+        with ix.searcher() as searcher:
+            if searcher.doc_count() != sum(a["paragraphs"] for a in manifest.articles.values()):
+                raise IndexProblem("it holds a different number of paragraphs than its manifest")
+            for docnum in (0, searcher.doc_count_all() - 1):
+                if docnum >= 0:
+                    searcher.stored_fields(docnum)
+        ix.close()
+    except IndexProblem:
+        raise
+    except DAMAGE as err:
+        raise IndexProblem(f"it is damaged ({err.__class__.__name__})") from None
+    return manifest
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
+FIELD_ALIASES = {"sectors": "sector", "dates": "date", "body": "text"}
+
+
+class CorpusIndex:
+    """An open index: one searcher reused across queries and refreshed when the index changes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.data = root / "data"
+        self.manifest = _check(self.data)
+        try:
+            self._ix = whoosh_index.open_dir(str(self.data))
+            self._searcher = self._ix.searcher()
+        except DAMAGE as err:
+            raise IndexProblem(f"it is damaged ({err.__class__.__name__})") from None
+        self._parser = self._make_parser()
+        self._sector_docs: dict[str, frozenset[int]] = {}
+
+    def _make_parser(self) -> MultifieldParser:
+        parser = MultifieldParser(["text", "heading"], schema=self._ix.schema, group=AndGroup)
+        parser.add_plugin(FuzzyTermPlugin())
+        return parser
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def refresh(self) -> bool:
+        """Pick up a newer committed index; True if something changed."""
+        try:
+            manifest = _check(self.data)
+        except IndexProblem:
+            return False  # mid-update or damaged: keep serving what we have
+        if manifest.toc == self.manifest.toc:
+            return False
+        try:
+            ix = whoosh_index.open_dir(str(self.data))
+            searcher = ix.searcher()
+        except DAMAGE:
+            return False
+        old_searcher, old_ix = self._searcher, self._ix
+        self._ix, self._searcher, self.manifest = ix, searcher, manifest
+        self._sector_docs.clear()
+        old_searcher.close()
+        old_ix.close()
+        return True
+
+    # queries
+
+    def parse(self, text: str) -> Query:
+        check_syntax(text)
+        for alias, name in FIELD_ALIASES.items():
+            text = text.replace(f"{alias}:", f"{name}:")
+        try:
+            query = self._parser.parse(text)
+        except Exception as err:  # Whoosh's parser raises assorted errors on odd input
+            raise QueryError(f"cannot parse the query ({err.__class__.__name__})") from None
+        _check_fuzzy(query)
+        return query
+
+    def everything(self) -> Query:
+        return Every()
+
+    def matching(self, query: Query) -> frozenset[int]:
+        try:
+            return frozenset(self._searcher.docs_for_query(query))
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def ranked(self, query: Query, allowed: frozenset[int] | None, limit: int) -> list[tuple[int, float]]:
+        """The top ``limit`` documents by score, among ``allowed`` if given."""
+        if allowed is not None and not allowed:
+            return []  # Whoosh reads an empty filter as no filter at all
+        try:
+            results = self._searcher.search(query, limit=limit,
+                                            filter=None if allowed is None else set(allowed))
+            return [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def stored(self, docnum: int) -> dict:
+        return self._searcher.stored_fields(docnum)
+
+    def article_docs(self, article: str) -> list[dict]:
+        docs = [self._searcher.stored_fields(n)
+                for n in self._searcher.docs_for_query(Term("article", article))]
+        return sorted(docs, key=lambda d: d["number"])
+
+    def doc_for_ref(self, ref: str) -> int | None:
+        return self._searcher.document_number(ref=ref)
+
+    def sector_docs(self, path: str) -> frozenset[int]:
+        """Documents tagged with ``path`` or a descendant; cached for this searcher."""
+        if path not in self._sector_docs:
+            self._sector_docs[path] = frozenset(self._searcher.docs_for_query(Term("sector", path)))
+        return self._sector_docs[path]
+
+    def highlight_terms(self, query: Query) -> set[str]:
+        """The indexed words of the text field that the query matches (prefixes, fuzzy expanded)."""
+        try:
+            terms = query.existing_terms(self._searcher.reader(), expand=True)
+        except Exception:  # an odd query must never break a search over highlighting
+            return set()
+        return {word.decode("utf-8") if isinstance(word, bytes) else word
+                for fieldname, word in terms if fieldname in ("text", "heading")}
+
+    def suggest(self, text: str) -> str | None:
+        """The query with each word the index does not know replaced by its nearest known word."""
+        reader = self._searcher.reader()
+        corrector = self._searcher.corrector("text")
+        changed = False
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(0)
+            if word in OPERATORS or all(reader.doc_frequency("text", w) for w in analyze(word)):
+                return word
+            options = corrector.suggest(word.lower(), limit=1)
+            if not options:
+                return word
+            changed = True
+            return options[0]
+
+        try:
+            corrected = _PLAIN_WORD.sub(fix, text)
+        except DAMAGE:
+            return None
+        return corrected if changed else None
+
+    @property
+    def paragraph_count(self) -> int:
+        return self._searcher.doc_count()
+
+
+def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of the words whose analyzed form is in ``words``."""
+    if not words:
+        return []
+    return [(t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
+            if t.text in words]
+
+
+def check_syntax(text: str) -> None:
+    """Reject what Whoosh would silently misread: unbalanced quotes and brackets."""
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quote: a phrase needs a closing "')
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            raise QueryError("unbalanced parenthesis: ')' without '('")
+    if depth:
+        raise QueryError("unbalanced parenthesis: '(' without ')'")
+    if text.count("[") != text.count("]") or text.count("{") != text.count("}"):
+        raise QueryError("unbalanced range brackets")
+
+
+def _check_fuzzy(query: Query) -> None:
+    for sub in query.leaves() if hasattr(query, "leaves") else [query]:
+        if getattr(sub, "maxdist", 0) > 2:
+            raise QueryError("fuzzy distance above 2 is not supported (use word~1 or word~2)")

@@ -1,0 +1,285 @@
+"""The query API: what the app and the command line ask of the corpus.
+
+It imports neither Textual nor Rich and never touches Whoosh directly; ``index`` does that.
+Every method returns plain dataclasses; any query string gives a result or a ``QueryError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import index as _index
+from .index import BuildReport, IndexBusy, IndexProblem, QueryError
+from .paths import Paths
+from .timeline import Event, restrict
+
+__all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "ArticleText",
+           "QueryError", "IndexBusy", "IndexProblem", "BuildReport", "Event"]
+
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    ref: str
+    article: str
+    paragraph: int
+    title: str
+    date: str | None
+    heading: str
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+    sectors: tuple[str, ...]
+    score: float
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "article": self.article, "paragraph": self.paragraph,
+                "title": self.title, "date": self.date, "heading": self.heading, "text": self.text,
+                "highlights": [list(span) for span in self.highlights],
+                "sectors": list(self.sectors), "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    suggestion: str | None
+    hits: tuple[Hit, ...]
+    sector: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
+                "sector": self.sector, "hits": [hit.to_dict() for hit in self.hits]}
+
+
+@dataclass(frozen=True)
+class SectorNode:
+    name: str
+    path: str
+    count: int
+    children: tuple["SectorNode", ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "path": self.path, "count": self.count,
+                "children": [child.to_dict() for child in self.children]}
+
+    def walk(self, depth: int = 0):
+        yield self, depth
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    id: str
+    title: str
+    date: str | None
+    place: str
+    source: str
+    url: str
+    paragraphs: int
+    headings: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "date": self.date, "place": self.place,
+                "source": self.source, "url": self.url, "paragraphs": self.paragraphs,
+                "headings": list(self.headings)}
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    info: ArticleInfo
+    paragraphs: tuple[Hit, ...]  # every paragraph, in order, highlighted for the query given
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    name: str
+    articles: int
+    paragraphs: int
+    window: dict | None
+    problems: tuple[str, ...] = field(default=())
+
+
+class Explorer:
+    """The corpus behind one index folder, opened once and queried many times."""
+
+    def __init__(self, corpus_index: _index.CorpusIndex):
+        self._index = corpus_index
+        self._ref_docs: dict[str, int | None] = {}
+
+    # opening
+
+    @classmethod
+    def open(cls, paths: Paths, *, build: bool = True,
+             progress: Callable[[int, int], None] | None = None,
+             notice: Callable[[str], None] | None = None) -> "Explorer":
+        """Open the index, first building or repairing it from the corpus if it needs it.
+
+        ``notice`` hears one line per thing worth telling (a rebuild and why, skipped files).
+        With ``build=False`` a missing or damaged index raises IndexProblem instead.
+        """
+        if build:
+            report = cls.build(paths, progress=progress)
+            if notice:
+                for line in report.notices + report.problems:
+                    notice(line)
+        try:
+            return cls(_index.CorpusIndex(paths.index))
+        except IndexProblem:
+            if not build:
+                raise
+            report = cls.build(paths, rebuild=True, progress=progress)
+            if notice:
+                notice("the index was damaged and has been rebuilt")
+            return cls(_index.CorpusIndex(paths.index))
+
+    @staticmethod
+    def build(paths: Paths, *, rebuild: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> BuildReport:
+        return _index.update(paths.corpus, paths.index, rebuild=rebuild, progress=progress)
+
+    def refresh(self) -> bool:
+        """Switch to a newer index if another process has updated it; True if it did."""
+        changed = self._index.refresh()
+        if changed:
+            self._ref_docs.clear()
+        return changed
+
+    def close(self) -> None:
+        self._index.close()
+
+    @property
+    def updating(self) -> bool:
+        return _index.is_locked(self._index.root)
+
+    # what is there
+
+    def info(self) -> CorpusInfo:
+        manifest = self._index.manifest
+        return CorpusInfo(manifest.corpus_name, len(manifest.articles), self._index.paragraph_count,
+                          manifest.window, tuple(manifest.problems))
+
+    def articles(self) -> list[ArticleInfo]:
+        return [self._article_info(i, entry) for i, entry in sorted(self._index.manifest.articles.items())]
+
+    def article(self, article_id: str, query: str = "") -> ArticleText:
+        entry = self._index.manifest.articles.get(article_id)
+        if entry is None:
+            raise KeyError(f"no article {article_id!r}")
+        words = self._words(query)
+        docs = self._index.article_docs(article_id)
+        return ArticleText(self._article_info(article_id, entry),
+                           tuple(self._hit(doc, 0.0, words) for doc in docs))
+
+    def paragraph(self, ref: str) -> Hit:
+        docnum = self._docnum(ref)
+        if docnum is None:
+            raise KeyError(f"no paragraph {ref!r}")
+        return self._hit(self._index.stored(docnum), 0.0, set())
+
+    # queries
+
+    def search(self, query: str = "", sector: str | None = None, limit: int | None = DEFAULT_LIMIT,
+               refs: set[str] | None = None) -> SearchResult:
+        """Paragraphs matching ``query`` (all for an empty one), best first.
+
+        ``sector`` keeps a node and its descendants; ``refs`` keeps only those paragraphs (the
+        sources of a timeline event).
+        """
+        parsed = self._parse(query)
+        allowed = self._allowed(parsed, sector, refs)
+        suggestion = None
+        if not allowed and query.strip():
+            suggestion = self._index.suggest(query)
+        if query.strip():
+            ranked = self._index.ranked(parsed, allowed, limit or len(allowed) or 1)
+        else:  # browsing: corpus order
+            ranked = [(n, 0.0) for n in sorted(allowed)[: limit or None]]
+        words = self._index.highlight_terms(parsed) if query.strip() else set()
+        hits = tuple(self._hit(self._index.stored(n), score, words) for n, score in ranked)
+        return SearchResult(query, len(allowed), suggestion, hits, sector)
+
+    def count(self, query: str = "", sector: str | None = None) -> int:
+        return len(self._allowed(self._parse(query), sector, None))
+
+    def sector_tree(self, query: str | None = None) -> SectorNode:
+        """The taxonomy with, per node, how many matching paragraphs sit in it or below it."""
+        matched = self._index.matching(self._parse(query or ""))
+
+        def node(spec: dict) -> SectorNode:
+            children = tuple(node(child) for child in spec.get("children", ()))
+            count = len(matched & self._index.sector_docs(spec["path"]))
+            return SectorNode(spec["name"], spec["path"], count, children)
+
+        roots = tuple(node(spec) for spec in self._index.manifest.sectors)
+        return SectorNode(self.info().name or "All sectors", "", len(matched), roots)
+
+    def timeline(self, query: str | None = None, sector: str | None = None) -> list[Event]:
+        """Events in date order, each cut to the sources that match the query and sector."""
+        events = [Event.from_dict(e) for e in self._index.manifest.events]
+        if not (query or "").strip() and not sector:
+            return events
+        allowed = self._allowed(self._parse(query or ""), sector, None)
+        refs = {ref for ref in {s.ref for e in events for s in e.sources}
+                if self._docnum(ref) in allowed}
+        return restrict(events, refs)
+
+    # helpers
+
+    def _parse(self, query: str):
+        if not isinstance(query, str):
+            raise QueryError("a query is text")
+        return self._index.parse(query) if query.strip() else self._index.everything()
+
+    def _allowed(self, parsed, sector: str | None, refs: set[str] | None) -> frozenset[int]:
+        allowed = self._index.matching(parsed)
+        if sector:
+            if not self._known_sector(sector):
+                raise QueryError(f"no sector {sector!r} (see `tui sectors`)")
+            allowed &= self._index.sector_docs(sector)
+        if refs is not None:
+            allowed &= {self._docnum(ref) for ref in refs}
+        return allowed
+
+    def _known_sector(self, path: str) -> bool:
+        stack = list(self._index.manifest.sectors)
+        while stack:
+            spec = stack.pop()
+            if spec["path"] == path:
+                return True
+            stack.extend(spec.get("children", ()))
+        return False
+
+    def _words(self, query: str) -> set[str]:
+        return self._index.highlight_terms(self._parse(query)) if query.strip() else set()
+
+    def _docnum(self, ref: str) -> int | None:
+        if ref not in self._ref_docs:
+            self._ref_docs[ref] = self._index.doc_for_ref(ref)
+        return self._ref_docs[ref]
+
+    def _hit(self, doc: dict, score: float, words: set[str]) -> Hit:
+        text = doc.get("text", "")
+        return Hit(
+            ref=doc["ref"], article=doc["article"], paragraph=int(doc["number"]),
+            title=doc.get("title", ""), date=doc.get("published") or None,
+            heading=doc.get("heading", ""), text=text,
+            highlights=tuple(_index.highlight_spans(text, words)),
+            sectors=tuple(_leaves(doc.get("sector", ""))), score=score,
+        )
+
+    @staticmethod
+    def _article_info(article_id: str, entry: dict) -> ArticleInfo:
+        return ArticleInfo(article_id, entry["title"], entry.get("date"), entry.get("place", ""),
+                           entry.get("source", ""), entry.get("url", ""), entry["paragraphs"],
+                           tuple(entry.get("headings", ())))
+
+
+def _leaves(field_value: str) -> list[str]:
+    """The most specific sector paths of a stored field that also holds their ancestors."""
+    paths = [p for p in field_value.split(",") if p]
+    return [p for p in paths if not any(other.startswith(p + "/") for other in paths)]
+

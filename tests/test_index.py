@@ -1,0 +1,142 @@
+"""Building the index: incremental updates, and recovery from every kind of damage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tui import index
+from tui.cli import main
+from tui.paths import Paths
+from tui.search import Explorer
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+FIRST, SECOND = "000_ccb5cf8ea570b8ca", "001_b7e318ca484bc110"
+
+
+@pytest.fixture
+def paths(tmp_path) -> Paths:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    return Paths(tmp_path / "seeds", tmp_path / "index", tmp_path / "bookmarks.toml")
+
+
+def build(paths: Paths, **kwargs) -> index.BuildReport:
+    return index.update(paths.corpus, paths.index, **kwargs)
+
+
+def test_first_build_then_nothing_to_do(paths):
+    first = build(paths)
+    assert (first.rebuilt, first.articles, first.paragraphs) == (True, 2, 27)
+    again = build(paths)
+    assert (again.rebuilt, again.reindexed, again.removed) == (False, [], [])
+
+
+def test_changing_one_file_reindexes_only_it(paths):
+    build(paths)
+    with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nA new paragraph about the zanzibar question.\n")
+    report = build(paths)
+    assert (report.rebuilt, report.reindexed, report.removed) == (False, [SECOND], [])
+    explorer = Explorer.open(paths, build=False)
+    assert [hit.ref for hit in explorer.search("zanzibar").hits] == [f"{SECOND}:13"]
+    assert explorer.search("gwadar").total == 2  # the old paragraphs were replaced, not doubled
+    explorer.close()
+
+
+def test_adding_and_removing_files(paths):
+    build(paths)
+    (paths.corpus / "extra.md").write_text("An extra article about zanzibar.\n", encoding="utf-8")
+    assert build(paths).reindexed == ["extra"]
+    (paths.corpus / "extra.md").unlink()
+    report = build(paths)
+    assert (report.reindexed, report.removed) == ([], ["extra"])
+    explorer = Explorer.open(paths, build=False)
+    assert explorer.search("zanzibar").total == 0
+    assert explorer.info().paragraphs == 27
+    explorer.close()
+
+
+def test_rebuild_flag_starts_from_nothing(paths, capsys):
+    build(paths)
+    assert main(["index", "--rebuild", "--corpus", str(paths.corpus), "--index", str(paths.index)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().startswith("2 articles, 27 paragraphs, 0 skipped files, rebuilt in")
+
+
+def _segment_files(paths: Paths) -> list[Path]:
+    return sorted((paths.index / "data").glob("*.seg"))
+
+
+@pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "garbage_segment",
+                                    "garbage_toc", "delete_toc", "delete_manifest", "old_schema",
+                                    "garbage_manifest"])
+def test_damaged_index_is_rebuilt_with_a_notice(paths, damage, capsys):
+    build(paths)
+    data = paths.index / "data"
+    segment = _segment_files(paths)[0]
+    toc = next(data.glob("*.toc"))
+    if damage == "truncate_segment":
+        segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    elif damage == "delete_segment":
+        segment.unlink()
+    elif damage == "garbage_segment":
+        segment.write_bytes(b"\x00garbage" * 100)
+    elif damage == "garbage_toc":
+        toc.write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")  # a pickle we must never load
+    elif damage == "delete_toc":
+        toc.unlink()
+    elif damage == "delete_manifest":
+        (data / "manifest.json").unlink()
+    elif damage == "old_schema":
+        manifest = json.loads((data / "manifest.json").read_text())
+        manifest["schema"] = 0
+        (data / "manifest.json").write_text(json.dumps(manifest))
+    elif damage == "garbage_manifest":
+        (data / "manifest.json").write_text("{not json")
+    code = main(["search", "gwadar", "--json", "--corpus", str(paths.corpus), "--index", str(paths.index)])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out)["total"] == 2
+    assert err.startswith("tui: rebuilding the index:")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_failed_build_leaves_the_old_index_and_no_partial_one(paths, monkeypatch):
+    build(paths)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index, "_add_all", full_disk)
+    with pytest.raises(OSError):
+        build(paths, rebuild=True)
+    assert not (paths.index / "data.new").exists()
+    monkeypatch.undo()
+    explorer = Explorer.open(paths, build=False)
+    assert explorer.search("gwadar").total == 2
+    explorer.close()
+
+
+def test_searching_works_while_another_process_holds_the_write_lock(paths):
+    build(paths)
+    with index.write_lock(paths.index):
+        explorer = Explorer.open(paths, build=False)
+        assert explorer.updating
+        assert explorer.search("gwadar").total == 2
+        with pytest.raises(index.IndexBusy):
+            build(paths, wait=0)
+        explorer.close()
+
+
+def test_open_refreshes_after_another_writer(paths):
+    build(paths)
+    explorer = Explorer.open(paths, build=False)
+    (paths.corpus / "extra.md").write_text("Zanzibar news.\n", encoding="utf-8")
+    build(paths)
+    assert explorer.search("zanzibar").total == 0
+    assert explorer.refresh()
+    assert explorer.search("zanzibar").total == 1
+    explorer.close()
