@@ -65,7 +65,8 @@ def test_impossible_days_are_not_dates():
 # --- weekdays ----------------------------------------------------------------------------------
 
 def test_weekday_in_the_past_tense_is_the_last_one():
-    assert resolved("Tokayev arrived in Pakistan on Tuesday.") == ("Tuesday", date(2026, 2, 3), "day", ())
+    text = "Tokayev arrived in Pakistan on Tuesday."
+    assert resolved(text) == ("Tuesday", date(2026, 2, 3), "day", ())
     assert only("The pacts were signed on Wednesday.").date == WEDNESDAY
     assert only("They met on Friday.").date == date(2026, 1, 30)
 

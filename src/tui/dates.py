@@ -22,7 +22,8 @@ from typing import Callable
 from .text import sentence_spans
 
 DAY, MONTH, YEAR, UNRESOLVED = "day", "month", "year", "unresolved"
-APPROXIMATE, DEADLINE, EARLIER, INFERRED, LATER = "approximate", "deadline", "earlier", "inferred", "later"
+APPROXIMATE, DEADLINE, EARLIER, INFERRED, LATER = (
+    "approximate", "deadline", "earlier", "inferred", "later")
 
 
 def to_iso(day: date | None) -> str | None:
@@ -446,6 +447,6 @@ _RULES: tuple[tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]]
     (re.compile(rf"\b(?i:within\s+(?:the\s+)?(?:(?P<next>next|coming)\s+)?(?:{_NUMBER}\s+)?{_UNIT})\b"),
      _within),
     (re.compile(rf"\b(?i:{_NUMBER}\s+{_UNIT}\s+ago)\b"), _ago),
-    (re.compile(rf"\b(?i:in\s+(?:(?:more\s+than|over|nearly|almost|about|around)\s+)?{_NUMBER}\s+{_UNIT})\b"),
-     _in_count),
+    (re.compile(rf"\b(?i:in\s+(?:(?:more\s+than|over|nearly|almost|about|around)\s+)?"
+                rf"{_NUMBER}\s+{_UNIT})\b"), _in_count),
 )
