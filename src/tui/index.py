@@ -289,10 +289,8 @@ def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progres
 def _all_mentions(articles: list[ingest.Article], entries: dict[str, dict]):
     for article in articles:
         stored = entries[article.id]["mentions"]
-        for paragraph in article.paragraphs:
-            found = stored.get(str(paragraph.number))
-            if found:
-                yield paragraph, [dates.DateMention.from_dict(m) for m in found]
+        for paragraph in article.paragraphs:  # every paragraph: merging weighs words corpus-wide
+            yield paragraph, [dates.DateMention.from_dict(m) for m in stored.get(str(paragraph.number), ())]
 
 
 def _corpus_name(corpus: Path) -> str:
