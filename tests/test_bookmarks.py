@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -185,3 +195,179 @@ def test_any_text_survives_dumps_and_loads(note, tags, title, quote):
     (read,) = bm.loads(bm.dumps([b]).encode("utf-8"))
     assert read == b
     assert (read.note, read.tags, read.quote, read.title) == (note, bm.normalise_tags(tags), quote, title)
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+WRITER = Path(__file__).with_name("bookmark_writer.py")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return bm.BookmarkStore(tmp_path / "data" / "tui" / "bookmarks.toml")
+
+
+def test_first_save_creates_folders_and_a_private_file(store):
+    assert store.load() == []
+    added = store.add(sample(note="private"))
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.lock_path.stat().st_mode) == 0o600
+    assert store.lock_path == store.path.with_name("bookmarks.toml.lock")
+    assert store.load() == [added]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["bookmarks.toml", "bookmarks.toml.lock"]
+
+
+def test_file_stays_private_when_rewritten(store):
+    store.add(sample())
+    os.chmod(store.path, 0o644)
+    store.add(sample())
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=TEXT, tags=st.lists(TEXT, max_size=4))
+@example(note='a """ b ]] c\x00\r\n', tags=["]]", '"""', "\x1f", "\n"])
+def test_any_note_and_tags_survive_save_and_load(tmp_path, note, tags):
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        store = bm.BookmarkStore(Path(folder) / "bookmarks.toml")
+        added = store.add(sample(note=note, tags=tags))
+        store.add(sample())
+        read = bm.BookmarkStore(store.path).load()[0]
+        assert read == added
+        assert (read.note, read.tags) == (note, bm.normalise_tags(tags))
+
+
+def test_add_gives_a_new_id_when_the_file_already_has_it(store):
+    first = store.add(sample())
+    second = store.add(first)
+    assert second.id != first.id and second.quote == first.quote
+    assert [b.id for b in store.load()] == [first.id, second.id]
+
+
+def test_edit_and_remove_by_id_or_prefix(store):
+    one = store.add(Bookmark(**{**sample(note="one").__dict__, "id": "11111111"}))
+    two = store.add(Bookmark(**{**sample(note="two", tags=["a"]).__dict__, "id": "22222222"}))
+    edited = store.edit("22", note="changed\nnote")
+    assert (edited.id, edited.note, edited.tags) == (two.id, "changed\nnote", ("a",))
+    assert store.edit(one.id, tags=["b", " b "]).tags == ("b",)
+    removed = store.remove(one.id)
+    assert (removed.id, removed.note, removed.tags) == (one.id, "one", ("b",))
+    assert [(b.id, b.note) for b in store.load()] == [(two.id, "changed\nnote")]
+    with pytest.raises(UnknownBookmark):
+        store.remove(one.id)
+    with pytest.raises(UnknownBookmark):
+        store.edit("nothing", note="x")
+    assert len(store.load()) == 1
+
+
+def test_update_applies_to_the_file_as_it_is_now(store):
+    store.add(sample(tags=["keep"]))
+    result = store.update(lambda bookmarks: [b for b in bookmarks if "keep" not in b.tags])
+    assert result == [] == store.load()
+    with pytest.raises(ValueError, match="unique"):
+        b = sample()
+        store.update(lambda bookmarks: [b, b])
+    with pytest.raises(ZeroDivisionError):
+        store.update(lambda bookmarks: [1 / 0])
+    assert store.load() == []
+
+
+def test_hand_edits_between_saves_are_kept(store):
+    one = store.add(sample(note="first thought", tags=["a"]))
+    text = store.path.read_text()
+    text = text.replace('note = "first thought"', 'note = """\nsecond thought,\nby hand"""')
+    text = text.replace('"a",', '"a", "added by hand",')
+    text = text.replace("[[bookmark]]", "[[bookmark]]\nstars = 4", 1)
+    store.path.write_text(text)
+    two = store.add(sample(note="another"))
+    read = {b.id: b for b in store.load()}
+    assert read[one.id].note == "second thought,\nby hand"
+    assert read[one.id].tags == ("a", "added by hand")
+    assert read[one.id].extra == {"stars": 4}
+    assert read[two.id].note == "another"
+    assert "stars = 4" in store.path.read_text()
+
+
+CORRUPT = [
+    (b'version = 1\n\n[[bookmark]]\nid = "abc\nnote = "x"\n', r":4:10: bookmarks file is not valid TOML"),
+    (b'version = 1\n[[bookmark]]\nid = "abc"\n', r":2: bookmark 1: missing 'created'"),
+    (b'version = 1\nnote = "\xe9t\xe9"\n', r":2:9: bookmarks file is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize("data,message", CORRUPT)
+def test_a_bad_file_is_never_overwritten(store, data, message):
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(data)
+    os.chmod(store.path, 0o640)
+    before = store.path.stat()
+    for attempt in (store.load, lambda: store.add(sample()), lambda: store.remove("abc"),
+                    lambda: store.edit("abc", note="x"), lambda: store.update(list)):
+        with pytest.raises(BookmarksError, match=message) as err:
+            attempt()
+        assert str(err.value).startswith(str(store.path)) and "\n" not in str(err.value)
+        assert store.read_only and store.error is err.value
+    assert store.path.read_bytes() == data
+    after = store.path.stat()
+    assert (after.st_ino, after.st_mtime_ns, stat.S_IMODE(after.st_mode)) == \
+        (before.st_ino, before.st_mtime_ns, 0o640)
+    # Once fixed, the store writes again.
+    store.path.write_text("version = 1\n")
+    assert store.add(sample()) and not store.read_only and len(store.load()) == 1
+
+
+def test_a_symlinked_file_is_written_through(tmp_path):
+    real = tmp_path / "dotfiles" / "bookmarks.toml"
+    real.parent.mkdir()
+    real.write_text("version = 1\n")
+    link = tmp_path / "bookmarks.toml"
+    link.symlink_to(real)
+    bm.BookmarkStore(link).add(sample())
+    assert link.is_symlink() and len(bm.loads(real.read_bytes())) == 1
+    assert (real.parent / "bookmarks.toml.lock").exists()
+
+
+def test_a_held_lock_times_out_with_an_error(store):
+    store.add(sample())
+    with open(store.lock_path, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        slow = bm.BookmarkStore(store.path, lock_timeout=0.05)
+        with pytest.raises(BookmarksError, match="locked"):
+            slow.add(sample())
+        assert len(slow.load()) == 1  # reading needs no lock
+
+
+def writer(path: Path, count: int | None = None) -> subprocess.Popen:
+    args = [sys.executable, str(WRITER), str(path)] + ([str(count)] if count is not None else [])
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_four_processes_adding_at_once_lose_nothing(store):
+    writers = [writer(store.path, 50) for _ in range(4)]
+    printed = []
+    for process in writers:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        printed += out.split()
+    read = store.load()
+    assert len(printed) == 200 == len(read)
+    assert {b.id for b in read} == set(printed)
+    assert len({b.article for b in read}) == 4
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_a_writer_killed_at_any_moment_leaves_a_whole_file(store):
+    rng = random.Random(20260203)
+    saved: list[str] = []
+    for _ in range(30):
+        process = writer(store.path)
+        saved.append(process.stdout.readline().strip())  # started: from now on it keeps saving
+        time.sleep(rng.uniform(0, 0.05))
+        process.send_signal(signal.SIGKILL)
+        out, _ = process.communicate(timeout=30)
+        saved += out.split()
+        held = {b.id for b in bm.loads(store.path.read_bytes())}  # parses, whole
+        assert set(saved) <= held
+    assert len(saved) >= 30  # each writer saved at least once before its kill
+    leftovers = [p.name for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) <= 1  # at most the last killed writer's; the next save clears it

@@ -18,11 +18,16 @@ Nothing here knows about the terminal or the index.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import re
 import secrets
+import tempfile
+import time
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,7 @@ from .text import fold, sentence_spans
 FORMAT_VERSION = 1
 CONTEXT_CHARS = 32  # prefix and suffix length, as in Hypothesis's TextQuoteSelector
 ID_BYTES = 4  # ids are 8 hex characters
+LOCK_TIMEOUT = 10.0  # seconds to wait for another process to finish saving
 
 
 class BookmarksError(Exception):
@@ -245,6 +251,16 @@ def _bookmark(table: Any) -> Bookmark:
     return Bookmark(**values, extra={k: v for k, v in table.items() if k not in _KEYS})
 
 
+def _header_lines(text: str) -> list[int]:
+    """Line numbers of the ``[[bookmark]]`` headers, to point at a bad table."""
+    lines, line, position = [], 1, 0
+    for match in _TABLE_HEADER.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        lines.append(line)
+    return lines
+
+
 def parse(data: bytes | str, source: str | Path = "bookmarks.toml"
           ) -> tuple[list[Bookmark], dict[str, Any]]:
     """The bookmarks in a file's contents, and its other top-level keys (kept when saving).
@@ -270,7 +286,7 @@ def parse(data: bytes | str, source: str | Path = "bookmarks.toml"
     tables = document.pop("bookmark", [])
     if not isinstance(tables, list):
         raise BookmarksError(f"{source}: 'bookmark' should be an array of tables ([[bookmark]])")
-    headers = [text.count("\n", 0, m.start()) + 1 for m in _TABLE_HEADER.finditer(text)]
+    headers = _header_lines(text)
     bookmarks: list[Bookmark] = []
     seen: dict[str, int] = {}
     for number, table in enumerate(tables, 1):
@@ -290,3 +306,191 @@ def parse(data: bytes | str, source: str | Path = "bookmarks.toml"
 def loads(data: bytes | str, source: str | Path = "bookmarks.toml") -> list[Bookmark]:
     """The bookmarks in a file's contents; see :func:`parse` for the errors raised."""
     return parse(data, source)[0]
+
+
+# --- the file on disk --------------------------------------------------------------------------
+
+class BookmarkStore:
+    """The bookmarks file at ``path``, read whole and changed only under its lock.
+
+    Every change (:meth:`update`, and :meth:`add`, :meth:`remove`, :meth:`edit` built on it)
+    takes ``<file>.lock`` with ``flock``, re-reads the file, applies itself to what it read and
+    writes the result to a temporary file in the same folder, which is synced and renamed over the
+    old one, and the folder synced. So edits made by hand or by another process since the last
+    read are kept, two processes saving at once both land, and a crash at any moment leaves the
+    old file or the new one, never half of one. The file is created owner-only (0600), with its
+    folders as needed.
+
+    A file that does not parse makes every read and change raise :class:`BookmarksError` and is
+    never written; :attr:`error` holds the last such error (the store is read-only) until a read
+    succeeds again.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.error: BookmarksError | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.error is not None
+
+    @property
+    def lock_path(self) -> Path:
+        target = self._target()
+        return target.with_name(target.name + ".lock")
+
+    def load(self) -> list[Bookmark]:
+        """The bookmarks in the file, in file order; none if there is no file yet."""
+        return self._read()[0]
+
+    def update(self, change: Callable[[list[Bookmark]], Iterable[Bookmark]]) -> list[Bookmark]:
+        """Apply ``change`` to the bookmarks as the file holds them now, save, return the result.
+
+        ``change`` gets a fresh list and returns the new one; an exception from it (or bookmarks
+        with repeated ids) leaves the file untouched.
+        """
+        with self._locked():
+            bookmarks, extra = self._read()
+            changed = list(change(bookmarks))
+            ids = [bookmark.id for bookmark in changed]
+            if len(set(ids)) != len(ids):
+                raise ValueError("bookmark ids must be unique")
+            self._write(dumps(changed, extra=extra))
+        return changed
+
+    def add(self, bookmark: Bookmark) -> Bookmark:
+        """Append ``bookmark``; returns it, with a new id if the file already uses its id."""
+        added = bookmark
+
+        def append(bookmarks: list[Bookmark]) -> list[Bookmark]:
+            nonlocal added
+            taken = {b.id for b in bookmarks}
+            added = replace(bookmark, id=new_id(taken)) if bookmark.id in taken else bookmark
+            return [*bookmarks, added]
+
+        self.update(append)
+        return added
+
+    def remove(self, ref: str) -> Bookmark:
+        """Delete the bookmark with id (or unique id prefix) ``ref``; returns what was removed."""
+        removed: Bookmark | None = None
+
+        def drop(bookmarks: list[Bookmark]) -> list[Bookmark]:
+            nonlocal removed
+            removed = find(bookmarks, ref)
+            return [b for b in bookmarks if b.id != removed.id]
+
+        self.update(drop)
+        assert removed is not None
+        return removed
+
+    def edit(self, ref: str, *, note: str | None = None, tags: Iterable[str] | None = None
+             ) -> Bookmark:
+        """Replace the note and/or tags of bookmark ``ref``; returns the bookmark as saved."""
+        edited: Bookmark | None = None
+
+        def change(bookmarks: list[Bookmark]) -> list[Bookmark]:
+            nonlocal edited
+            old = find(bookmarks, ref)
+            edited = replace(old, note=old.note if note is None else note,
+                             tags=old.tags if tags is None else normalise_tags(tags))
+            return [edited if b.id == old.id else b for b in bookmarks]
+
+        self.update(change)
+        assert edited is not None
+        return edited
+
+    # The file itself. A symlinked bookmarks file is written through to its target, and locked
+    # there, so that every path to it shares one lock.
+
+    def _target(self) -> Path:
+        return Path(os.path.realpath(self.path))
+
+    def _read(self) -> tuple[list[Bookmark], dict[str, Any]]:
+        try:
+            data = self._target().read_bytes()
+        except FileNotFoundError:
+            result: tuple[list[Bookmark], dict[str, Any]] = ([], {})
+        except OSError as err:
+            raise BookmarksError(f"{self.path}: cannot read bookmarks ({err.strerror})") from None
+        else:
+            try:
+                result = parse(data, self.path)
+            except BookmarksError as err:
+                self.error = err
+                raise
+        self.error = None
+        return result
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = self.lock_path
+        try:
+            lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as err:
+            raise BookmarksError(f"{lock}: cannot lock the bookmarks file ({err.strerror})") from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            pause = 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise BookmarksError(f"{lock}: another process kept the bookmarks locked "
+                                             f"for {self.lock_timeout:g} s; try again") from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.01)
+            yield
+        finally:
+            os.close(fd)  # releases the lock; the lock file stays (removing it would race)
+
+    def _write(self, text: str) -> None:
+        target = self._target()
+        folder = target.parent
+        _remove_leftovers(target)
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        except OSError as err:
+            raise BookmarksError(f"{self.path}: cannot save bookmarks ({err.strerror})") from None
+        try:
+            with os.fdopen(fd, "wb") as handle:  # mkstemp made it 0600
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException as err:
+            with suppress(OSError):
+                os.unlink(temporary)
+            if isinstance(err, OSError):
+                raise BookmarksError(f"{self.path}: cannot save bookmarks ({err.strerror}); "
+                                     "the file is unchanged") from None
+            raise
+        _sync_folder(folder)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete temporary files that a writer killed mid-save left (only called under the lock)."""
+    start, end = f".{target.name}.", ".tmp"
+    with suppress(OSError):
+        for name in os.listdir(target.parent):
+            if name.startswith(start) and name.endswith(end):
+                with suppress(OSError):
+                    os.unlink(target.parent / name)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable; some file systems cannot sync a folder, which is no error."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
