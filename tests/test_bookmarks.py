@@ -371,3 +371,168 @@ def test_a_writer_killed_at_any_moment_leaves_a_whole_file(store):
     assert len(saved) >= 30  # each writer saved at least once before its kill
     leftovers = [p.name for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
     assert len(leftovers) <= 1  # at most the last killed writer's; the next save clears it
+
+
+# --- re-anchoring ------------------------------------------------------------------------------
+
+ARTICLE = [
+    "Pakistan and Kazakhstan have signed 37 pacts on several sectors, including petroleum and mining.",
+    "The pacts were signed on Wednesday during a ceremony in the Prime Minister's Office in "
+    "Islamabad, attended by Prime Minister Shehbaz Sharif and President Kassym-Jomart Tokayev.",
+    "Speaking at the ceremony, Sharif emphasised the strong bilateral ties between the two "
+    "countries and announced plans to significantly boost trade. Trade currently stands at $250 "
+    "million and would increase to $1 billion within the next year, he said.",
+    "He highlighted opportunities for joint investment in energy, infrastructure and other sectors.",
+]
+QUOTE = "Trade currently stands at $250 million and would increase to $1 billion within the next year"
+
+
+def passage(paragraphs=ARTICLE, number=3, quote=QUOTE) -> Bookmark:
+    text = paragraphs[number - 1]
+    start = text.index(quote)
+    return make_bookmark("seeds/000", "Pacts", number, text, start, start + len(quote))
+
+
+def test_an_unchanged_article_anchors_by_position():
+    b = passage()
+    assert bm.anchor(b, ARTICLE) == bm.Anchor(3, b.start, b.end, "position", 1.0)
+
+
+def test_a_paragraph_inserted_before_the_passage_is_found_exactly():
+    b = passage()
+    changed = ARTICLE[:1] + ["A new paragraph added by the editors, with more background."] + ARTICLE[1:]
+    found = bm.anchor(b, changed)
+    assert (found.paragraph, found.method) == (4, "exact")
+    assert changed[3][found.start:found.end] == QUOTE and found.score > 0.95
+
+
+def test_text_added_before_the_passage_in_its_paragraph_is_found_exactly():
+    b = passage()
+    changed = list(ARTICLE)
+    changed[2] = "Officials smiled. " + changed[2]
+    found = bm.anchor(b, changed)
+    assert (found.paragraph, found.start - b.start, found.method) == (3, 18, "exact")
+
+
+def test_words_changed_inside_the_passage_are_found_fuzzily():
+    b = passage()
+    changed = list(ARTICLE)
+    changed[2] = changed[2].replace("currently stands", "now stands").replace("next year", "coming year")
+    changed.insert(0, "Updated at 10:00.")
+    found = bm.anchor(b, changed)
+    assert (found.paragraph, found.method) == (4, "fuzzy")
+    assert changed[3][found.start:found.end] == \
+        "Trade now stands at $250 million and would increase to $1 billion within the coming year"
+    assert 0.8 < found.score < 1
+
+
+def test_a_passage_rewritten_beyond_a_quarter_is_an_orphan():
+    b = passage()
+    changed = list(ARTICLE)
+    changed[2] = changed[2].replace(QUOTE, "Officials expect commerce to grow fourfold soon")
+    assert bm.anchor(b, changed) == bm.ORPHAN
+
+
+def test_a_deleted_passage_is_an_orphan_that_stays_listed(store):
+    kept = store.add(passage())
+    other = store.add(passage(number=1, quote="37 pacts"))
+    changed = ARTICLE[:2] + ARTICLE[3:]
+    found = bm.anchor(kept, changed)
+    assert found.orphaned and found.method == "orphan" and found.paragraph is None
+    store.edit(other.id, note="still here")  # saving again never drops the orphan
+    anchored = bm.anchor_all(store.load(), {"seeds/000": changed})
+    assert [(b.id, a.method) for b, a in anchored] == [(kept.id, "orphan"), (other.id, "position")]
+    assert [b.id for b, a in anchored if a.orphaned] == [kept.id]
+
+
+def test_a_bookmark_of_a_missing_article_is_an_orphan():
+    b = passage()
+    assert bm.anchor_all([b], {}) == [(b, bm.ORPHAN)]
+    assert bm.anchor(b, []) == bm.ORPHAN
+
+
+REPEATS = [
+    "The minister said: we will build the road. Critics doubted it.",
+    "Asked about funding, the minister said: we will build the road. Nobody else spoke.",
+    "Later, in Almaty, the minister said: we will build the road. The crowd cheered.",
+]
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_a_repeated_quote_is_told_apart_by_prefix_and_suffix(number):
+    b = passage(REPEATS, number, "we will build the road.")
+    # The paragraphs are reordered and a new one comes first: the position is gone, the quote
+    # appears three times, and only the words around it say which one was meant.
+    changed = ["Road plans, a summary."] + REPEATS[::-1]
+    found = bm.anchor(b, changed)
+    assert (found.paragraph, found.method) == (5 - number, "exact")
+    assert changed[found.paragraph - 1][found.start:found.end] == b.quote
+
+
+def test_a_repeat_with_the_same_context_goes_to_the_nearest():
+    same = ["He said yes. " * 3 for _ in range(5)]
+    b = make_bookmark("a", "A", 3, same[2], 13, 25)
+    changed = [s.replace("yes", "no", 1) for s in same]  # position 13..25 now reads differently
+    found = bm.anchor(b, changed)
+    assert (found.paragraph, found.start, found.method) == (3, 12, "exact")
+
+
+def test_short_quotes_have_no_fuzzy_matches():
+    b = make_bookmark("a", "A", 1, "Yes, he said.", 0, 3)
+    assert bm.anchor(b, ["No, he said."]) == bm.ORPHAN
+
+
+def test_anchoring_a_100_kb_article_is_quick():
+    rng = random.Random(7)
+    words = "the pacts trade energy sharif tokayev signed ceremony minister road billion".split()
+    article = [" ".join(rng.choice(words) for _ in range(90)) + "." for _ in range(170)]
+    assert 90_000 < sum(map(len, article)) < 110_000
+    b = make_bookmark("a", "A", 120, article[120 - 1], 50, 450)
+    changed = ["Intro."] + article
+    changed[120] = changed[120][:100] + "ZZZZZZZZZZ" + changed[120][110:300] + changed[120][330:]
+    started = time.perf_counter()
+    found = bm.anchor(b, changed)
+    assert time.perf_counter() - started < 2
+    assert (found.paragraph, found.start, found.method) == (121, 50, "fuzzy")
+
+
+def sellers(pattern: str, text: str) -> list[int]:
+    """Fewest edits from pattern to a substring of text ending at each j (plain DP)."""
+    column = list(range(len(pattern) + 1))
+    ends = []
+    for char in text:
+        new = [0]
+        for i, p in enumerate(pattern, 1):
+            new.append(min(column[i - 1] + (p != char), column[i] + 1, new[i - 1] + 1))
+        column = new
+        ends.append(column[-1])
+    return ends
+
+
+def plain_levenshtein(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        new = [i]
+        for j, y in enumerate(b, 1):
+            new.append(min(row[j - 1] + (x != y), row[j] + 1, new[j - 1] + 1))
+        row = new
+    return row[-1]
+
+
+SMALL = st.text(alphabet="abc ", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=SMALL.filter(bool), text=SMALL, limit=st.integers(0, 5))
+def test_myers_agrees_with_the_plain_dynamic_programme(pattern, text, limit):
+    peq = bm._masks(pattern)
+    searched = [e for _, e in bm._edits_by_end(peq, len(pattern), text, anchored=False)]
+    assert searched == sellers(pattern, text)
+    anchored = [e for _, e in bm._edits_by_end(peq, len(pattern), text, anchored=True)]
+    assert anchored == [plain_levenshtein(pattern, text[:j]) for j in range(1, len(text) + 1)]
+    distance = plain_levenshtein(pattern, text)
+    assert bm.levenshtein(pattern, text) == distance
+    assert bm.levenshtein(pattern, text, limit) == min(distance, limit + 1)
+    for start, end, edits in bm._Pattern(pattern).matches(text, limit):
+        assert edits <= limit and plain_levenshtein(pattern, text[start:end]) == edits
+        assert edits == sellers(pattern, text)[end - 1]
