@@ -536,3 +536,47 @@ def test_myers_agrees_with_the_plain_dynamic_programme(pattern, text, limit):
     for start, end, edits in bm._Pattern(pattern).matches(text, limit):
         assert edits <= limit and plain_levenshtein(pattern, text[start:end]) == edits
         assert edits == sellers(pattern, text)[end - 1]
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def test_export_markdown_groups_by_article_with_citations():
+    later = passage()
+    earlier = passage(number=1, quote="37 pacts")
+    other = make_bookmark("seeds/001", "Stored title", 2, "Roads \x1b[31mreopened\x1b[0m today.",
+                          note="check with\nthe ministry \x07", tags=["roads", "follow-up"])
+    meta = {"seeds/000": bm.Citation("Pakistan, Kazakhstan sign 37 pacts", dt.date(2026, 2, 4),
+                                     "Dawn", "https://www.dawn.com/news/1")}
+    text = bm.export_markdown([later, other, earlier], meta)
+    assert text == (
+        "# Bookmarks\n\n"
+        "## Pakistan, Kazakhstan sign 37 pacts\n\n"
+        "> 37 pacts\n\n"
+        "— *Pakistan, Kazakhstan sign 37 pacts*, Dawn, 2026-02-04, paragraph 1, "
+        "<https://www.dawn.com/news/1>\n\n"
+        f"> {QUOTE}\n\n"
+        "— *Pakistan, Kazakhstan sign 37 pacts*, Dawn, 2026-02-04, paragraph 3, "
+        "<https://www.dawn.com/news/1>\n\n"
+        "## Stored title\n\n"
+        "> Roads reopened today.\n\n"
+        "— *Stored title*, paragraph 2\n\n"
+        "check with\nthe ministry\n\n"
+        "Tags: roads, follow-up\n"
+    )
+
+
+def test_export_markdown_takes_articles_and_dicts_as_metadata():
+    from tui.ingest import parse_article
+    article, _ = parse_article("seeds/000", Path("seeds/000.txt"),
+                               '+++\ntitle = "Pacts"\ndate = 2026-02-04\nsource = "Dawn"\n+++\n'
+                               + "\n\n".join(ARTICLE))
+    b = passage()
+    assert "— *Pacts*, Dawn, 2026-02-04, paragraph 3" in bm.export_markdown([b], {article.id: article})
+    meta = {"seeds/000": {"title": "T", "date": "4 Feb", "url": "javascript:alert(1)"}}
+    assert "— *T*, 4 Feb, paragraph 3\n" in bm.export_markdown([b], meta)
+    assert bm.export_markdown([]) == "# Bookmarks\n"
+
+
+def test_export_toml_is_a_bookmarks_file():
+    one, two = sample(note="a\nb", tags=["x"]), passage()
+    assert bm.loads(bm.export_toml([one, two])) == [one, two]

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import tomli_w
 
-from .text import fold, sentence_spans
+from .text import fold, sentence_spans, strip_controls
 
 FORMAT_VERSION = 1
 CONTEXT_CHARS = 32  # prefix and suffix length, as in Hypothesis's TextQuoteSelector
@@ -702,3 +702,78 @@ def _edits_by_end(peq: dict[str, int], m: int, text: str, *, anchored: bool
         plus = hm | (~(xv | hp) & full)
         minus = hp & xv
         yield j, edits
+
+
+# --- export ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Citation:
+    """What a brief cites an article by. An ``ingest.Article`` has these attributes too."""
+
+    title: str
+    date: dt.date | str | None = None
+    source: str = ""
+    url: str = ""
+
+
+def citation(meta: Any, bookmark: Bookmark) -> Citation:
+    """A Citation from a Citation, an Article, a mapping with those keys, or nothing at all."""
+    if isinstance(meta, Mapping):
+        get = meta.get
+    else:
+        def get(key: str) -> Any:
+            return getattr(meta, key, None)
+    date = get("date")
+    return Citation(
+        title=str(get("title") or bookmark.title or bookmark.article),
+        date=date.date() if isinstance(date, dt.datetime) else date or None,
+        source=str(get("source") or ""), url=str(get("url") or ""),
+    )
+
+
+def export_markdown(bookmarks: Iterable[Bookmark], articles_meta: Mapping[str, Any] | None = None,
+                    *, heading: str = "Bookmarks") -> str:
+    """A Markdown brief: the bookmarks grouped by article, in the order each article was first
+    bookmarked, and by place within it. Each quote is a block quote followed by its citation
+    (title, source, date, paragraph, link), note and tags.
+
+    ``articles_meta`` maps article ids to a :class:`Citation`, an Article or a dict; an article
+    missing from it is cited by the title stored in the bookmark. Control characters and
+    terminal escapes are removed, since briefs get printed.
+    """
+    meta = articles_meta or {}
+    groups: dict[str, list[Bookmark]] = {}
+    for bookmark in bookmarks:
+        groups.setdefault(bookmark.article, []).append(bookmark)
+    parts = [f"# {_line(heading)}"]
+    for article, group in groups.items():
+        group.sort(key=lambda b: (b.paragraph, b.start, b.created))
+        cited = citation(meta.get(article), group[0])
+        parts.append(f"## {_line(cited.title)}")
+        for bookmark in group:
+            parts.append("> " + _line(bookmark.quote))
+            parts.append(_cite(cited, bookmark))
+            note = strip_controls(bookmark.note, keep_newlines=True).strip()
+            if note:
+                parts.append(note)
+            if bookmark.tags:
+                parts.append("Tags: " + ", ".join(_line(tag) for tag in bookmark.tags))
+    return "\n\n".join(parts) + "\n"
+
+
+def export_toml(bookmarks: Iterable[Bookmark]) -> str:
+    """The bookmarks as a bookmarks file of their own (the same format as the store's)."""
+    return dumps(bookmarks)
+
+
+def _line(text: str) -> str:
+    return " ".join(strip_controls(text).split())
+
+
+def _cite(cited: Citation, bookmark: Bookmark) -> str:
+    date = cited.date.isoformat() if isinstance(cited.date, dt.date) else _line(str(cited.date or ""))
+    parts = [f"*{_line(cited.title)}*", _line(cited.source), date, f"paragraph {bookmark.paragraph}"]
+    url = _line(cited.url)
+    if url.startswith(("https://", "http://")) and not set(url) & set("<> "):
+        parts.append(f"<{url}>")
+    return "— " + ", ".join(part for part in parts if part)
