@@ -1,0 +1,30 @@
+"""The command palette's provider: every action of the explorer, by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ExplorerCommands(Provider):
+    """Commands of the screen the palette was opened on (its ``PALETTE``) and of the app."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        screen, app = self.screen, self.app
+        commands = [(title, help, partial(screen.run_action, action))
+                    for title, help, action in getattr(screen, "PALETTE", ())]
+        commands += [(title, help, partial(app.run_action, action))
+                     for title, help, action in getattr(app, "PALETTE", ())]
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help, command in self._commands():
+            yield DiscoveryHit(title, command, help=help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help, command in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), command, help=help)

@@ -1,0 +1,352 @@
+"""The main screen: sectors and timeline on the left, search and results in the centre, reader right.
+
+It owns the open corpus and the current request (query, sector, event), runs every query in a
+worker, drops answers to requests that are no longer current, and wires the panes' messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, ProgressBar
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ...render import safe
+from ...timeline import describe_date
+from ..corpus import Corpus, Found, Request, open_corpus
+from ..widgets.format import plural
+from ..widgets.reader import Reader
+from ..widgets.results import ResultsList
+from ..widgets.search_pane import SearchPane
+from ..widgets.sector_tree import SectorTree
+from ..widgets.timeline import TimelineList
+
+if TYPE_CHECKING:
+    from ...bookmarks import Bookmark
+    from ...search import ArticleText
+
+RESULTS_LIMIT = 50
+PANES = ("query", "results", "sectors", "timeline", "reader")  # the tab order
+NUMBERED = {"1": "results", "2": "sectors", "3": "timeline", "4": "reader"}
+
+
+class MainScreen(Screen):
+    """Everything at once on a wide terminal; below 100 columns the reader is a screen of its own."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="focus_search", tooltip="Type a query"),
+        Binding("escape", "focus_pane('results')", "Results", show=False, id="back_to_results"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous_pane"),
+        Binding("1", "focus_pane('results')", "Results", show=False, id="pane_results"),
+        Binding("2", "focus_pane('sectors')", "Sectors", show=False, id="pane_sectors"),
+        Binding("3", "focus_pane('timeline')", "Timeline", show=False, id="pane_timeline"),
+        Binding("4", "focus_pane('reader')", "Reader", show=False, id="pane_reader"),
+        Binding("x", "clear_filters", "Clear filters", id="clear_filters",
+                tooltip="Forget the sector and event filters"),
+        Binding("B", "bookmarks", "Bookmarks", id="bookmarks", tooltip="List your bookmarks"),
+    ]
+
+    # The command palette's entries: (title, help, action of this screen).
+    PALETTE = [
+        ("Focus search", "Put the cursor in the search box (/)", "focus_search"),
+        ("Go to results", "Focus the results list (1)", "focus_pane('results')"),
+        ("Go to sectors", "Focus the sector tree (2)", "focus_pane('sectors')"),
+        ("Go to timeline", "Focus the timeline (3)", "focus_pane('timeline')"),
+        ("Go to reader", "Focus the reader (4)", "focus_pane('reader')"),
+        ("Clear filters", "Forget the sector and event filters (x)", "clear_filters"),
+        ("Next match", "Reader: the next paragraph with a match (n)", "reader('next_match')"),
+        ("Previous match", "Reader: the previous paragraph with a match (N)",
+         "reader('previous_match')"),
+        ("Select sentences", "Reader: start a sentence selection (v)", "reader('select_sentences')"),
+        ("Bookmark passage", "Bookmark the passage under the cursor (b)", "passage('bookmark')"),
+        ("Copy passage", "Copy the passage under the cursor (y)", "passage('copy')"),
+        ("Open bookmarks", "List, filter, edit and delete bookmarks (B)", "bookmarks"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.corpus: Corpus | None = None
+        self.request = Request()
+        self._tree_for: str | None = None  # the query the sector tree's counts are for
+        self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
+        self._sector_names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield SectorTree(id="sectors")
+                yield TimelineList(id="timeline")
+            with Vertical(id="centre"):
+                yield SearchPane(id="search")
+                yield ProgressBar(id="progress", show_eta=False)
+                yield ResultsList(id="results")
+            yield Reader(id="reader")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = "opening the index…"
+        self.query_one(SearchPane).focus_input()
+        self.watch(self.app, "bookmarks", self._mark_bookmarks)
+        self.open_index()
+
+    # --- the panes ---------------------------------------------------------------------------
+
+    @property
+    def search_pane(self) -> SearchPane:
+        return self.query_one(SearchPane)
+
+    @property
+    def results(self) -> ResultsList:
+        return self.query_one(ResultsList)
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    def _pane(self, name: str) -> Widget:
+        return self.search_pane.input if name == "query" else self.query_one(f"#{name}")
+
+    def _reachable(self, name: str) -> bool:
+        if name == "reader":
+            return self.has_class("-wide")
+        if name in ("sectors", "timeline"):
+            return not self.has_class("-tiny")
+        return True
+
+    def action_focus_search(self) -> None:
+        self.search_pane.focus_input()
+
+    def action_focus_pane(self, name: str) -> None:
+        if name == "reader" and not self._reachable("reader"):
+            if self.reader.text is not None:
+                self._push_reader(self.reader.text, None)
+            else:
+                self.notify("Open a result first (enter)", markup=False)
+            return
+        if not self._reachable(name):
+            self.notify("The terminal is too narrow for this pane", markup=False)
+            return
+        self._pane(name).focus()
+
+    def action_cycle_pane(self, direction: int) -> None:
+        names = [name for name in PANES if self._reachable(name)]
+        focused = self.focused
+        current = next((i for i, name in enumerate(names)
+                        if focused is not None and self._pane(name) in (focused, *focused.ancestors)),
+                       -1 if direction > 0 else 0)
+        self._pane(names[(current + direction) % len(names)]).focus()
+
+    def action_reader(self, action: str) -> None:
+        if self.reader.text is None:
+            self.notify("Open a result first (enter)", markup=False)
+            return
+        self.action_focus_pane("reader")
+        if self._reachable("reader"):
+            getattr(self.reader, f"action_{action}")()
+
+    def action_passage(self, action: str) -> None:
+        target = self.focused if isinstance(self.focused, (ResultsList, Reader)) else self.results
+        getattr(target, f"action_{action}")()
+
+    # --- opening the index -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def open_index(self) -> None:
+        call = self.app.call_from_thread
+        corpus = open_corpus(
+            self.app.paths,
+            progress=lambda done, total: call(self._progress, done, total),
+            notice=lambda line: self.app.notify(line, title="Index", markup=False),
+        )
+        if get_current_worker().is_cancelled:
+            corpus.close()
+            return
+        call(self._index_ready, corpus)
+
+    def _progress(self, done: int, total: int) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.add_class("-building")
+        bar.update(total=total, progress=done)
+        self.app.sub_title = f"building the index: {done} of {total} paragraphs"
+
+    def _index_ready(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.query_one(ProgressBar).display = False
+        self._show_corpus_facts()
+        self.search()
+        self.set_interval(10, self.refresh_index, name="watch the index")
+
+    def _show_corpus_facts(self) -> None:
+        info = self.corpus.info
+        self.app.title = safe(info.name or "tui").plain
+        self.app.sub_title = (f"{plural(info.articles, 'article')} · "
+                          f"{plural(info.paragraphs, 'paragraph')}")
+        for problem in info.problems:
+            self.notify(problem, title="Corpus", severity="warning", markup=False)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def refresh_index(self) -> None:
+        """Switch to a newer index if ``tui index`` (another process) has updated it."""
+        if self.corpus is not None and self.corpus.refresh():
+            self.app.call_from_thread(self._index_changed)
+
+    def _index_changed(self) -> None:
+        self._show_corpus_facts()
+        self._tree_for = self._timeline_for = None
+        self.search()
+        self.notify("The index was updated; results refreshed", markup=False)
+
+    # --- searching ---------------------------------------------------------------------------
+
+    def search(self, **changes) -> None:
+        """Make ``changes`` to the current request and run it (nothing before the index is open)."""
+        self.request = replace(self.request, **changes)
+        if self.corpus is None:
+            return
+        need_tree = self.request.query != self._tree_for
+        need_timeline = (self.request.query, self.request.sector) != self._timeline_for
+        self.run_search(self.request, need_tree, need_timeline)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def run_search(self, request: Request, tree: bool, timeline: bool) -> None:
+        worker = get_current_worker()
+        found = self.corpus.find(request, limit=RESULTS_LIMIT, tree=tree, timeline=timeline,
+                                 cancelled=lambda: worker.is_cancelled)
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_found, found)
+
+    def _show_found(self, found: Found) -> None:
+        if found.request != self.request:
+            return  # typed on meanwhile: a newer search is on its way
+        if found.error is not None:
+            self.search_pane.show_error(found.error)
+            return
+        if found.tree is not None:
+            self._tree_for = found.request.query
+            self._sector_names = {node.path: node.name for node, _ in found.tree.walk()}
+            self.query_one(SectorTree).show(found.tree)
+        if found.events is not None:
+            self._timeline_for = (found.request.query, found.request.sector)
+            self.query_one(TimelineList).show(found.events, self.corpus.info.window)
+        self.results.show(found.result)
+        self.search_pane.show_status(self._status(found))
+
+    def _status(self, found: Found) -> Text:
+        result, request = found.result, found.request
+        shown = len(result.hits)
+        if not result.total:
+            count = Text("no paragraphs match", style="bold")
+        elif shown < result.total:
+            count = Text(f"{shown} of {result.total} paragraphs", style="bold")
+        else:
+            count = Text(plural(result.total, "paragraph"), style="bold")
+        parts = [count]
+        if request.sector:
+            parts += [Text(" · sector: ", style="dim"),
+                      safe(self._sector_names.get(request.sector, request.sector), "green")]
+        if request.event:
+            parts += [Text(" · event: ", style="dim"),
+                      Text(describe_date(request.event), style="magenta"),
+                      Text(f" ({plural(len(request.event.sources), 'source')})", style="dim")]
+        if request.sector or request.event:
+            parts.append(Text("  x clears", style="dim"))
+        if result.suggestion:
+            parts += [Text(" · did you mean ", style="dim"),
+                      safe(result.suggestion, "bold yellow"), Text("?", style="dim")]
+        return Text.assemble(*parts)
+
+    def on_search_pane_changed(self, message: SearchPane.Changed) -> None:
+        self.search(query=message.query, event=None)
+
+    def on_search_pane_submitted(self, message: SearchPane.Submitted) -> None:
+        self.results.focus()
+
+    def on_sector_tree_picked(self, message: SectorTree.Picked) -> None:
+        self.query_one(SectorTree).filter_by(message.path)
+        self.search(sector=message.path, event=None)
+        self.results.focus()
+
+    def on_timeline_list_picked(self, message: TimelineList.Picked) -> None:
+        self.search(event=message.event)
+        self.results.focus()
+
+    def action_clear_filters(self) -> None:
+        self.query_one(SectorTree).filter_by(None)
+        self.search(sector=None, event=None)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def on_results_list_opened(self, message: ResultsList.Opened) -> None:
+        self.open_passage(message.hit.article, message.hit.paragraph)
+
+    def open_passage(self, article: str, paragraph: int, span: tuple[int, int] | None = None) -> None:
+        if self.corpus is not None:
+            self.load_article(article, paragraph, span, self.request.query)
+
+    @work(thread=True, exclusive=True, group="article", exit_on_error=False)
+    def load_article(self, article: str, paragraph: int, span, query: str) -> None:
+        try:
+            text = self.corpus.article(article, query)
+        except KeyError:
+            self.app.notify(f"The article {article} is no longer in the index",
+                            severity="warning", markup=False)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_article, text, paragraph, span)
+
+    def _show_article(self, text: "ArticleText", paragraph: int, span=None) -> None:
+        self.reader.show(text, paragraph, span)
+        if self._reachable("reader"):
+            self.reader.focus()
+        else:
+            self._push_reader(text, paragraph, span)
+
+    def _push_reader(self, text: "ArticleText", paragraph: int | None, span=None) -> None:
+        from .reader import ReaderScreen
+
+        current = self.reader.current_paragraph()
+        number = paragraph if paragraph is not None else (current.paragraph if current else None)
+        self.app.push_screen(ReaderScreen(text, number, span))
+
+    # --- bookmarks ---------------------------------------------------------------------------
+
+    def _mark_bookmarks(self, bookmarks: "tuple[Bookmark, ...]") -> None:
+        refs = frozenset(f"{b.article}:{b.paragraph}" for b in bookmarks)
+        self.results.mark_bookmarked(refs)
+        self.reader.mark_bookmarked(refs)
+
+    def action_bookmarks(self) -> None:
+        from .bookmarks import BookmarksScreen
+
+        def opened(bookmark: "Bookmark | None") -> None:
+            if bookmark is not None:
+                self.open_passage(bookmark.article, bookmark.paragraph, (bookmark.start, bookmark.end))
+
+        self.app.push_screen(BookmarksScreen(), opened)
+
+    # --- errors ------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for what a worker did not expect: say it, never crash."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "index":
+            self.app.sub_title = "no index"
+            self.query_one(ProgressBar).display = False
+            self.search_pane.show_status(Text.assemble(
+                ("⚠ cannot open the index: ", "bold red"), safe(str(error), "red")))
+        self.notify(f"{error.__class__.__name__}: {error}", title="Error", severity="error",
+                    markup=False)

@@ -1,0 +1,1 @@
+"""One widget per module; each posts Messages upward and never reads files."""

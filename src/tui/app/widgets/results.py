@@ -1,0 +1,85 @@
+"""The search results: one option per paragraph, with its title, date, heading, snippet, sectors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.message import Message
+from textual.widgets.option_list import Option
+
+from ...render import safe, snippet
+from .format import day
+from .passage_list import Passage, PassageList
+
+if TYPE_CHECKING:
+    from ...search import Hit, SearchResult
+
+
+class ResultsList(PassageList):
+    """Matching paragraphs, best first; ``enter`` opens one in the reader."""
+
+    class Opened(Message):
+        """The user chose ``hit`` to read."""
+
+        def __init__(self, hit: "Hit") -> None:
+            super().__init__()
+            self.hit = hit
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.hits: tuple[Hit, ...] = ()
+        self.border_title = "1 Results"
+
+    def show(self, result: "SearchResult") -> None:
+        """Replace the list with ``result``'s hits, keeping the cursor on the same paragraph."""
+        previous = self.current_hit()
+        self.hits = result.hits
+        self.set_options(self._options_for(result.hits))
+        if self.hits:
+            refs = [hit.ref for hit in self.hits]
+            self.highlighted = refs.index(previous.ref) if previous and previous.ref in refs else 0
+        self.refresh_bindings()
+
+    def current_hit(self) -> "Hit | None":
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.hits):
+            return None
+        return self.hits[self.highlighted]
+
+    def current_passage(self) -> Passage | None:
+        hit = self.current_hit()
+        return None if hit is None else Passage(hit.article, hit.title, hit.paragraph, hit.text)
+
+    def mark_bookmarked(self, refs: frozenset[str]) -> None:
+        if refs == self.bookmarked:
+            return
+        super().mark_bookmarked(refs)
+        for index, hit in enumerate(self.hits):
+            self.replace_option_prompt_at_index(index, self._prompt(hit))
+
+    def _options_for(self, hits) -> list[Option]:
+        return [Option(self._prompt(hit), id=hit.ref) for hit in hits]
+
+    def _prompt(self, hit: "Hit") -> Group:
+        marker = Text("★ ", style="bold yellow") if hit.ref in self.bookmarked else Text("")
+        title = Table.grid(padding=(0, 1), expand=True)
+        title.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        title.add_column(justify="right", no_wrap=True)
+        title.add_row(Text.assemble(marker, safe(hit.title, "bold")),
+                      Text(" ".join(x for x in (day(hit.date), f"¶{hit.paragraph}") if x), style="dim"))
+        lines: list = [title]
+        if hit.heading:
+            lines.append(Text.assemble(("§ ", "dim"), safe(hit.heading, "italic")))
+        lines.append(snippet(hit.text, hit.highlights, width=200))
+        if hit.sectors:
+            lines.append(safe("  ".join(hit.sectors), "dim cyan"))
+        lines.append(Text(""))
+        return Group(*lines)
+
+    def _on_option_list_option_selected(self, event: PassageList.OptionSelected) -> None:
+        event.stop()
+        hit = self.current_hit() if event.option_index is None else self.hits[event.option_index]
+        if hit is not None:
+            self.post_message(self.Opened(hit))

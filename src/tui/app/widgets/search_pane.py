@@ -1,0 +1,62 @@
+"""The search box and the line under it that says what the results are."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from ...render import safe
+
+PLACEHOLDER = 'Search: words, "a phrase", gwad*, sector:energy, date:2026-02'
+
+
+
+class SearchPane(Vertical):
+    """The query input; posts ``Changed`` as the user types and ``Submitted`` on enter."""
+
+    class Changed(Message):
+        """The query text changed (search as you type)."""
+
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    class Submitted(Message):
+        """The user pressed enter in the search box."""
+
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=PLACEHOLDER, id="query", select_on_focus=False)
+        yield Static(Text("opening the index…", style="dim"), id="status", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#query", Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    def focus_input(self) -> None:
+        self.input.focus()
+
+    def show_status(self, text: Text) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def show_error(self, message: str) -> None:
+        self.show_status(Text.assemble(("⚠ ", "bold red"), safe(message, "red"),
+                                       ("  (showing the last results)", "dim")))
+
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value))
+
+    def _on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(event.value))

@@ -1,0 +1,89 @@
+"""The timeline: dated events grouped under their date, the visit window standing out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.padding import Padding
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...render import safe
+from ...text import shorten
+from ...timeline import describe_date
+from .format import plural
+
+if TYPE_CHECKING:
+    from ...timeline import Event
+
+FLAG_MARKS = {"inferred": "inferred", "approximate": "approximate"}
+LABEL_CHARS = 72  # about two lines of the left column
+
+
+def in_window(event: "Event", window: dict | None) -> bool:
+    """Whether a day-precise event falls inside the visit window."""
+    return bool(window and event.date and event.precision == "day"
+                and window["start"] <= event.date.isoformat() <= window["end"])
+
+
+class TimelineList(OptionList):
+    """Events in date order; ``enter`` shows an event's source paragraphs in the results."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="down"),
+        Binding("k", "cursor_up", "Up", show=False, id="up"),
+        Binding("g", "first", "First", show=False, id="first"),
+        Binding("G", "last", "Last", show=False, id="last"),
+        Binding("enter", "select", "Sources", id="timeline.sources",
+                tooltip="Show this event's source paragraphs in the results"),
+    ]
+
+    class Picked(Message):
+        """The user picked ``event``: its sources should fill the results."""
+
+        def __init__(self, event: "Event") -> None:
+            super().__init__()
+            self.event = event
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.border_title = "3 Timeline"
+        self.events: list[Event] = []
+
+    def show(self, events: list["Event"], window: dict | None) -> None:
+        """Replace the list with ``events``, under one heading per date as a reader says it."""
+        self.events = list(events)
+        options: list[Option] = []
+        heading = None
+        for index, event in enumerate(self.events):
+            when = describe_date(event)
+            if when != heading:
+                heading = when
+                inside = in_window(event, window)
+                style = "bold reverse magenta" if inside else "bold"
+                options.append(Option(Text.assemble(
+                    ("▌ " if inside else "  "), (f" {when} " if inside else when, style),
+                    (" visit" if inside else "", "magenta")), disabled=True))
+            options.append(Option(self._prompt(event), id=str(index)))
+        if not options:
+            options.append(Option(Text("no dated events match", style="dim italic"), disabled=True))
+        self.set_options(options)
+        self.border_subtitle = plural(len(self.events), "event") if self.events else ""
+        if self.events:
+            self.action_first()
+
+    def _prompt(self, event: "Event") -> Padding:
+        flags = [FLAG_MARKS[f] for f in event.flags if f in FLAG_MARKS]
+        return Padding(Text.assemble(
+            safe(shorten(event.label, LABEL_CHARS)), "\n",
+            (f"{', '.join(flags)} · " if flags else "", "italic yellow"),
+            (plural(len(event.sources), "source"), "dim"),
+        ), (0, 0, 0, 2))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Picked(self.events[int(event.option.id)]))
