@@ -165,7 +165,8 @@ _REQUIRED = ("id", "created", "article", "paragraph", "start", "end", "quote")
 _OPTIONAL = {"title": "", "prefix": "", "suffix": "", "note": "", "tags": []}
 # Python strings may hold lone surrogates (e.g. from undecodable command-line bytes); UTF-8 cannot.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_TABLE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(?:bookmark|"bookmark"|'bookmark')[ \t]*\]\]""", re.M)
+_TABLE_HEADER = re.compile(
+    r"""^[ \t]*\[\[[ \t]*(?:bookmark|"bookmark"|'bookmark')[ \t]*\]\]""", re.M)
 _ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
@@ -174,9 +175,10 @@ def _storable(text: str) -> str:
 
 
 def _table(bookmark: Bookmark) -> dict[str, Any]:
-    values = {key: getattr(bookmark, key) for key in _KEYS}
-    values["tags"] = [_storable(tag) for tag in bookmark.tags]
-    table = {key: _storable(value) if isinstance(value, str) else value for key, value in values.items()}
+    table = {key: getattr(bookmark, key) for key in _KEYS}
+    table = {key: _storable(value) if isinstance(value, str) else value
+             for key, value in table.items()}
+    table["tags"] = [_storable(tag) for tag in bookmark.tags]
     table.update((key, value) for key, value in bookmark.extra.items() if key not in _KEYS)
     return table
 
@@ -430,7 +432,8 @@ class BookmarkStore:
             lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as err:
-            raise BookmarksError(f"{lock}: cannot lock the bookmarks file ({err.strerror})") from None
+            raise BookmarksError(f"{lock}: cannot lock the bookmarks file ({err.strerror})"
+                                 ) from None
         try:
             deadline = time.monotonic() + self.lock_timeout
             pause = 0.001
@@ -607,30 +610,18 @@ def _similarity(expected: str, found: str) -> float:
     return 1.0 if longest == 0 else 1 - levenshtein(expected, found) / longest
 
 
-def levenshtein(a: str, b: str, limit: int | None = None) -> int:
+def levenshtein(a: str, b: str) -> int:
     """Edit distance between ``a`` and ``b`` (insertions, deletions and substitutions).
 
-    With ``limit``, only the diagonal band of that half-width is computed, and any distance above
-    the limit comes back as ``limit + 1``.
+    Computed with the anchored form of Myers' algorithm below: one big-int step per character of
+    ``b``, against the plain dynamic programme's one step per pair of characters.
     """
-    if len(a) < len(b):
-        a, b = b, a
-    limit = len(a) if limit is None else limit
-    over = limit + 1
-    if len(a) - len(b) > limit:
-        return over
-    previous = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i, char in enumerate(a, 1):
-        low, high = max(1, i - limit), min(len(b), i + limit)
-        current = [over] * (len(b) + 1)
-        current[0] = i if i <= limit else over
-        for j in range(low, high + 1):
-            current[j] = min(previous[j - 1] + (char != b[j - 1]), previous[j] + 1,
-                             current[j - 1] + 1, over)
-        if min(current[low - 1:high + 1]) > limit:
-            return over
-        previous = current
-    return min(previous[len(b)], over)
+    if not a or not b:
+        return len(a) + len(b)
+    distance = len(a)
+    for _, distance in _edits_by_end(_masks(a), len(a), b, anchored=True):
+        pass
+    return distance
 
 
 class _Pattern:
@@ -771,8 +762,10 @@ def _line(text: str) -> str:
 
 
 def _cite(cited: Citation, bookmark: Bookmark) -> str:
-    date = cited.date.isoformat() if isinstance(cited.date, dt.date) else _line(str(cited.date or ""))
-    parts = [f"*{_line(cited.title)}*", _line(cited.source), date, f"paragraph {bookmark.paragraph}"]
+    date = cited.date
+    date = date.isoformat() if isinstance(date, dt.date) else _line(str(date or ""))
+    parts = [f"*{_line(cited.title)}*", _line(cited.source), date,
+             f"paragraph {bookmark.paragraph}"]
     url = _line(cited.url)
     if url.startswith(("https://", "http://")) and not set(url) & set("<> "):
         parts.append(f"<{url}>")
