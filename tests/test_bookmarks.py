@@ -363,6 +363,14 @@ def test_four_processes_adding_at_once_lose_nothing(store):
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
 
 
+def test_threads_sharing_one_store_lose_nothing(store):
+    # The app saves from worker threads: flock on separate opens excludes threads too.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(4) as pool:
+        added = list(pool.map(lambda n: store.add(sample(note=str(n))).id, range(40)))
+    assert sorted(b.id for b in store.load()) == sorted(added)
+
+
 def test_a_writer_killed_at_any_moment_leaves_a_whole_file(store):
     rng = random.Random(20260203)
     saved: list[str] = []

@@ -319,9 +319,9 @@ class BookmarkStore:
     takes ``<file>.lock`` with ``flock``, re-reads the file, applies itself to what it read and
     writes the result to a temporary file in the same folder, which is synced and renamed over the
     old one, and the folder synced. So edits made by hand or by another process since the last
-    read are kept, two processes saving at once both land, and a crash at any moment leaves the
-    old file or the new one, never half of one. The file is created owner-only (0600), with its
-    folders as needed.
+    read are kept, two processes (or threads: each change opens the lock file anew) saving at
+    once both land, and a crash at any moment leaves the old file or the new one, never half.
+    The file is created owner-only (0600), with its folders as needed.
 
     A file that does not parse makes every read and change raise :class:`BookmarksError` and is
     never written; :attr:`error` holds the last such error (the store is read-only) until a read
