@@ -73,6 +73,29 @@ def build_parser() -> Parser:
     sub.add_argument("--query", default="")
     sub.add_argument("--sector", metavar="PATH")
     sub.add_argument("--json", action="store_true")
+    marks = command("bookmarks", "bookmarked passages, with notes and tags", cmd_bookmarks_list)
+    actions = marks.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+
+    def action(name: str, help: str, handler: Callable) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help, description=help)
+        _common(sub)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = action("list", "list bookmarks (orphans: passages no longer found)", cmd_bookmarks_list)
+    sub.add_argument("--tag", action="append", default=[], metavar="T")
+    sub.add_argument("--json", action="store_true")
+    marks.set_defaults(tag=[], json=False)
+    sub = action("add", "bookmark a paragraph (ARTICLE:N), or a quote in it", cmd_bookmarks_add)
+    sub.add_argument("ref", metavar="REF")
+    sub.add_argument("--quote", help="exact text within the paragraph (default: all of it)")
+    sub.add_argument("--note", default="")
+    sub.add_argument("--tag", action="append", default=[], metavar="T")
+    sub = action("remove", "remove a bookmark by id (or a unique start of it)", cmd_bookmarks_remove)
+    sub.add_argument("id")
+    sub = action("export", "a Markdown brief or a TOML copy", cmd_bookmarks_export)
+    sub.add_argument("--format", choices=("md", "toml"), default="md")
+    sub.add_argument("-o", "--output", metavar="FILE")
     return parser
 
 
@@ -245,6 +268,97 @@ def cmd_timeline(args, out: Console, err: Console) -> int:
     return FOUND if events else NOTHING
 
 
+def _store(args):
+    from .bookmarks import BookmarkStore
+
+    return BookmarkStore(_paths(args).bookmarks)
+
+
+def cmd_bookmarks_list(args, out: Console, err: Console) -> int:
+    from .bookmarks import anchor_all, with_tags
+    from .render import safe
+
+    bookmarks = with_tags(_store(args).load(), *args.tag)
+    explorer = _open(args, err)
+    texts = {}
+    for article in {b.article for b in bookmarks}:
+        try:
+            texts[article] = [p.text for p in explorer.article(article).paragraphs]
+        except KeyError:
+            pass  # the article is gone: its bookmarks are orphans
+    anchored = anchor_all(bookmarks, texts)
+    if args.json:
+        _print_json([{**_bookmark_dict(b), "orphaned": a.orphaned,
+                      "found": None if a.orphaned else {"paragraph": a.paragraph, "start": a.start,
+                                                        "end": a.end, "method": a.method}}
+                     for b, a in anchored])
+        return FOUND if bookmarks else NOTHING
+    for bookmark, where in anchored:
+        ref = f"{bookmark.article}:{where.paragraph or bookmark.paragraph}"
+        out.print(Text.assemble((bookmark.id, "bold cyan"), "  ", (ref, "cyan"),
+                                ("  orphaned: passage not found" if where.orphaned else "", "bold red"),
+                                (f"  [{', '.join(bookmark.tags)}]" if bookmark.tags else "", "green")))
+        out.print(Text.assemble("  “", safe(bookmark.quote, "italic"), "”"))
+        if bookmark.note:
+            out.print(Text.assemble("  ", safe(bookmark.note)))
+    return FOUND if bookmarks else NOTHING
+
+
+def _bookmark_dict(bookmark) -> dict:
+    return {"id": bookmark.id, "created": bookmark.created.isoformat(), "article": bookmark.article,
+            "title": bookmark.title, "paragraph": bookmark.paragraph, "quote": bookmark.quote,
+            "prefix": bookmark.prefix, "suffix": bookmark.suffix, "start": bookmark.start,
+            "end": bookmark.end, "note": bookmark.note, "tags": list(bookmark.tags)}
+
+
+def cmd_bookmarks_add(args, out: Console, err: Console) -> int:
+    from .bookmarks import make_bookmark
+
+    article_id, _, number = args.ref.rpartition(":")
+    if not article_id or not number.isdigit():
+        raise UsageError(f"a paragraph reference is ARTICLE:N, not {args.ref!r}")
+    try:
+        paragraph = _open(args, err).paragraph(args.ref)
+    except KeyError:
+        raise UsageError(f"no paragraph {args.ref!r} (see `tui read {article_id}`)") from None
+    start, end = 0, len(paragraph.text)
+    if args.quote is not None:
+        start = paragraph.text.find(args.quote)
+        if start < 0 or not args.quote:
+            raise UsageError(f"the quote is not in {args.ref}; quote its exact words")
+        end = start + len(args.quote)
+    bookmark = make_bookmark(paragraph.article, paragraph.title, paragraph.paragraph, paragraph.text,
+                             start, end, note=args.note, tags=args.tag)
+    saved = _store(args).add(bookmark)
+    out.print(Text(f"bookmarked {args.ref} as {saved.id}"))
+    return FOUND
+
+
+def cmd_bookmarks_remove(args, out: Console, err: Console) -> int:
+    removed = _store(args).remove(args.id)
+    out.print(Text(f"removed {removed.id} ({removed.article}:{removed.paragraph})"))
+    return FOUND
+
+
+def cmd_bookmarks_export(args, out: Console, err: Console) -> int:
+    from .bookmarks import Citation, export_markdown, export_toml
+
+    bookmarks = _store(args).load()
+    if args.format == "toml":
+        document = export_toml(bookmarks)
+    else:
+        articles = {a.id: Citation(a.title, a.date, a.source, a.url) for a in _open(args, err).articles()}
+        document = export_markdown(bookmarks, articles)
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).write_text(document, encoding="utf-8")
+        err.print(Text(f"wrote {len(bookmarks)} bookmarks to {args.output}"))
+    else:
+        sys.stdout.write(document)
+    return FOUND if bookmarks else NOTHING
+
+
 def run_app(args, out: Console, err: Console) -> int:
     from .app import ExplorerApp
 
@@ -255,6 +369,7 @@ def run_app(args, out: Console, err: Console) -> int:
 # --- entry point -------------------------------------------------------------------------------
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .bookmarks import BookmarksError, UnknownBookmark
     from .index import IndexBusy, QueryError
     from .ingest import CorpusError
 
@@ -263,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         handler = getattr(args, "handler", run_app)
         return handler(args, out, err)
-    except (UsageError, QueryError, CorpusError, IndexBusy) as error:
+    except (UsageError, QueryError, CorpusError, IndexBusy, BookmarksError, UnknownBookmark) as error:
         err.print(Text(f"tui: {error}", style="red"))
         return ERROR
     except BrokenPipeError:  # `tui search x | head`
