@@ -46,13 +46,13 @@ def build_parser() -> Parser:
     _common(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def command(name: str, help: str, handler: Callable) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+    def command(name: str, help: str, handler: Callable, group=commands) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help, description=help)
         _common(sub)
         sub.set_defaults(handler=handler)
         return sub
 
-    sub = command("app", "open the explorer (the default)", run_app)
+    command("app", "open the explorer (the default)", run_app)
     sub = command("index", "build or update the index", cmd_index)
     sub.add_argument("--rebuild", action="store_true", help="start from nothing")
     sub = command("search", "search paragraphs (Whoosh query syntax)", cmd_search)
@@ -75,25 +75,18 @@ def build_parser() -> Parser:
     sub.add_argument("--json", action="store_true")
     marks = command("bookmarks", "bookmarked passages, with notes and tags", cmd_bookmarks_list)
     actions = marks.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
-
-    def action(name: str, help: str, handler: Callable) -> argparse.ArgumentParser:
-        sub = actions.add_parser(name, help=help, description=help)
-        _common(sub)
-        sub.set_defaults(handler=handler)
-        return sub
-
-    sub = action("list", "list bookmarks (orphans: passages no longer found)", cmd_bookmarks_list)
+    sub = command("list", "list bookmarks (orphans: passages no longer found)", cmd_bookmarks_list, actions)
     sub.add_argument("--tag", action="append", default=[], metavar="T")
     sub.add_argument("--json", action="store_true")
     marks.set_defaults(tag=[], json=False)
-    sub = action("add", "bookmark a paragraph (ARTICLE:N), or a quote in it", cmd_bookmarks_add)
+    sub = command("add", "bookmark a paragraph (ARTICLE:N), or a quote in it", cmd_bookmarks_add, actions)
     sub.add_argument("ref", metavar="REF")
     sub.add_argument("--quote", help="exact text within the paragraph (default: all of it)")
     sub.add_argument("--note", default="")
     sub.add_argument("--tag", action="append", default=[], metavar="T")
-    sub = action("remove", "remove a bookmark by id (or a unique start of it)", cmd_bookmarks_remove)
+    sub = command("remove", "remove a bookmark by id (or a unique start of it)", cmd_bookmarks_remove, actions)
     sub.add_argument("id")
-    sub = action("export", "a Markdown brief or a TOML copy", cmd_bookmarks_export)
+    sub = command("export", "a Markdown brief or a TOML copy", cmd_bookmarks_export, actions)
     sub.add_argument("--format", choices=("md", "toml"), default="md")
     sub.add_argument("-o", "--output", metavar="FILE")
     return parser
