@@ -36,13 +36,13 @@ class ExplorerApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key, and its id"),
         Binding("ctrl+p", "command_palette", "Palette", id="command_palette", show=False,
-                tooltip="Every action by name; also the theme switcher (textual-ansi)"),
+                tooltip="Every action by name; also the theme switcher (ansi-dark, ansi-light)"),
     ]
 
     PALETTE = [
         ("Help", "Every key binding and its id (?)", "help"),
-        ("Use terminal colours", "Switch to the textual-ansi theme (your terminal's palette)",
-         "set_theme('textual-ansi')"),
+        ("Use terminal colours", "Switch to the ansi-dark theme: your terminal's own palette",
+         "set_theme('ansi-dark')"),
         ("Use default colours", "Switch back to the textual-dark theme", "set_theme('textual-dark')"),
     ]
 

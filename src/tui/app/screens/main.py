@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, ProgressBar
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ...bookmarks import anchor
 from ...render import safe
 from ...timeline import describe_date
 from ..corpus import Corpus, Found, Request, open_corpus
@@ -291,18 +292,27 @@ class MainScreen(Screen):
     def on_results_list_opened(self, message: ResultsList.Opened) -> None:
         self.open_passage(message.hit.article, message.hit.paragraph)
 
-    def open_passage(self, article: str, paragraph: int, span: tuple[int, int] | None = None) -> None:
+    def open_passage(self, article: str, paragraph: int, bookmark: "Bookmark | None" = None) -> None:
         if self.corpus is not None:
-            self.load_article(article, paragraph, span, self.request.query)
+            self.load_article(article, paragraph, bookmark, self.request.query)
 
     @work(thread=True, exclusive=True, group="article", exit_on_error=False)
-    def load_article(self, article: str, paragraph: int, span, query: str) -> None:
+    def load_article(self, article: str, paragraph: int, bookmark: "Bookmark | None",
+                     query: str) -> None:
         try:
             text = self.corpus.article(article, query)
         except KeyError:
             self.app.notify(f"The article {article} is no longer in the index",
                             severity="warning", markup=False)
             return
+        span = None
+        if bookmark is not None:  # find the passage again, even if the article has changed
+            found = anchor(bookmark, [p.text for p in text.paragraphs])
+            if found.orphaned:
+                self.app.notify("The bookmarked passage is no longer in the article; "
+                                "showing the article", severity="warning", markup=False)
+            else:
+                paragraph, span = found.paragraph, (found.start, found.end)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_article, text, paragraph, span)
 
@@ -332,7 +342,7 @@ class MainScreen(Screen):
 
         def opened(bookmark: "Bookmark | None") -> None:
             if bookmark is not None:
-                self.open_passage(bookmark.article, bookmark.paragraph, (bookmark.start, bookmark.end))
+                self.open_passage(bookmark.article, bookmark.paragraph, bookmark)
 
         self.app.push_screen(BookmarksScreen(), opened)
 

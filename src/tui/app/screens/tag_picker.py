@@ -20,7 +20,10 @@ class TagPicker(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("j", "pick_down", show=False), Binding("k", "pick_up", show=False),
+        Binding("j", "pick('cursor_down')", show=False),
+        Binding("k", "pick('cursor_up')", show=False),
+        Binding("g", "pick('first')", show=False),
+        Binding("G", "pick('last')", show=False),
     ]
 
     def __init__(self, counts: dict[str, int], current: str | None) -> None:
@@ -44,11 +47,8 @@ class TagPicker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss("" if event.option.id == ALL else event.option.id)
 
-    def action_pick_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_pick_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
+    def action_pick(self, move: str) -> None:
+        getattr(self.query_one(OptionList), f"action_{move}")()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

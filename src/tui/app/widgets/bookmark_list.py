@@ -32,6 +32,7 @@ class BookmarkList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, id="up"),
         Binding("g", "first", "First", show=False, id="first"),
         Binding("G", "last", "Last", show=False, id="last"),
+        Binding("enter", "select", "Open", id="bookmarks.open", tooltip="Read the passage"),
     ]
 
     class Opened(Message):

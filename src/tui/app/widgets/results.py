@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets.option_list import Option
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 class ResultsList(PassageList):
     """Matching paragraphs, best first; ``enter`` opens one in the reader."""
+
+    BINDINGS = [Binding("enter", "select", "Open", id="results.open",
+                        tooltip="Read the whole article at this paragraph")]
 
     class Opened(Message):
         """The user chose ``hit`` to read."""

@@ -1,0 +1,458 @@
+"""Pilot tests of the explorer app: each flow driven from the keyboard, asserting on what the user
+sees and on the messages the widgets post.
+
+Every app runs on a private copy of the seeds and their index (tui_paths, in conftest.py), with
+the bookmarks file and the keymap file in tmp_path.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from textual.widgets import Input
+
+from tui.app import ExplorerApp
+from tui.app.corpus import Found, Request
+from tui.app.screens.help import HelpScreen, binding_sections
+from tui.app.screens.main import MainScreen
+from tui.app.screens.reader import ReaderScreen
+from tui.app.widgets.reader import Reader
+from tui.app.widgets.results import ResultsList
+from tui.app.widgets.search_pane import SearchPane
+from tui.app.widgets.sector_tree import SectorTree
+from tui.app.widgets.timeline import TimelineList
+
+WIDE = (120, 40)
+
+
+@pytest.fixture
+def make_app(tui_paths, tmp_path):
+    """An ExplorerApp on the private corpus, reading its keymap from tmp_path (none by default)."""
+
+    def make(**kwargs) -> ExplorerApp:
+        kwargs.setdefault("keymap_file", tmp_path / "keymap.toml")
+        return ExplorerApp(tui_paths, **kwargs)
+
+    return make
+
+
+class Messages(list):
+    """The messages an app posted, in order; ``hook`` is run_test's message_hook."""
+
+    def hook(self, message) -> None:
+        self.append(message)
+
+
+@pytest.fixture
+def messages() -> Messages:
+    return Messages()
+
+
+def of_type(messages, kind) -> list:
+    """Each message of ``kind`` once (the hook sees a bubbling message at every node it visits)."""
+    unique = {id(m): m for m in messages if isinstance(m, kind)}
+    return list(unique.values())
+
+
+async def start(app, settle, size=WIDE, messages=None):
+    """Run ``app`` under a pilot and wait for the index and the first results."""
+    context = app.run_test(size=size, message_hook=getattr(messages, "hook", None))
+    pilot = await context.__aenter__()
+    await settle(pilot)
+    return context, pilot
+
+
+def results_refs(app) -> list[str]:
+    return [hit.ref for hit in app.screen.query_one(ResultsList).hits]
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+async def type_query(pilot, settle, text: str) -> None:
+    """Focus the search box with / and put ``text`` in it (one change: typing is tested apart)."""
+    if not isinstance(pilot.app.focused, Input):
+        await pilot.press("slash")
+    pilot.app.focused.value = text
+    await settle(pilot)
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+async def test_first_frame_paints_before_the_index_is_open(make_app, settle, screen_text, monkeypatch):
+    from tui.app.screens import main
+
+    release = threading.Event()
+    real_open = main.open_corpus
+
+    def slow_open(*args, **kwargs):
+        release.wait(10)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(main, "open_corpus", slow_open)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "opening the index" in shown  # painted while the index is still opening
+        assert "1 Results" in shown and "2 Sectors" in shown and "3 Timeline" in shown
+        assert app.screen.corpus is None
+        await pilot.press(*"gwadar")  # typing before the index is open is kept ...
+        release.set()
+        await settle(pilot)
+        assert app.screen.corpus is not None
+        assert "Tokayev's state visit to Pakistan" in screen_text(app)
+        assert len(results_refs(app)) == 2  # ... and searched once it is
+
+
+# --- search ------------------------------------------------------------------------------------
+
+async def test_typing_a_query_updates_results_count_and_highlights(make_app, settle, screen_text,
+                                                                   messages):
+    app = make_app()
+    context, pilot = await start(app, settle, messages=messages)
+    try:
+        assert status(app) == "27 paragraphs"
+        await pilot.press(*"gwadar")  # the search box has the focus from the start
+        await settle(pilot)
+        assert [m.query for m in of_type(messages, SearchPane.Changed)] == [
+            "g", "gw", "gwa", "gwad", "gwada", "gwadar"]
+        assert status(app) == "2 paragraphs"
+        assert results_refs(app) == ["001_b7e318ca484bc110:10", "001_b7e318ca484bc110:4"]
+        shown = screen_text(app)
+        assert "Karachi and Gwadar ports" in shown
+        assert "§ Ports, air links" in shown  # the heading
+        assert "connectivity-transport/ports" in shown  # the sectors
+        prompt = app.screen.query_one(ResultsList).get_option_at_index(0).prompt
+        snippet = prompt.renderables[2]  # title, heading, snippet, sectors
+        marked = [snippet.plain[s.start:s.end] for s in snippet.spans if "reverse" in str(s.style)]
+        assert marked == ["Gwadar"]
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_stale_answer_is_dropped(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        screen = app.screen
+        stale_request = Request(query="pakistan")
+        stale = screen.corpus.find(stale_request, limit=50, tree=True, timeline=True)
+        assert stale.result.total > 2
+        screen._show_found(stale)  # an answer arriving after the user typed on
+        assert results_refs(app) == ["001_b7e318ca484bc110:10", "001_b7e318ca484bc110:4"]
+        assert status(app) == "2 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_malformed_query_shows_its_message_and_keeps_the_last_results(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("quotation_mark")
+        await settle(pilot)
+        assert "unbalanced quote" in status(app)
+        assert "showing the last results" in status(app)
+        assert len(results_refs(app)) == 2
+        await pilot.press("backspace")  # fixed: searched again
+        await settle(pilot)
+        assert status(app) == "2 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_no_match_says_did_you_mean(make_app, settle, screen_text):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadr")
+        assert status(app) == 'no paragraphs match · did you mean gwadar?'
+        assert results_refs(app) == []
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+# --- sectors and timeline ----------------------------------------------------------------------
+
+async def test_picking_a_sector_filters_and_the_root_clears(make_app, settle, messages):
+    app = make_app()
+    context, pilot = await start(app, settle, messages=messages)
+    try:
+        await pilot.press("escape", "2")
+        tree = app.screen.query_one(SectorTree)
+        assert app.focused is tree
+        labels = [str(tree.get_node_at_line(n).label) for n in range(tree.last_line + 1)]
+        energy = next(n for n, label in enumerate(labels) if label.startswith("Energy"))
+        assert labels[energy] == "Energy 8"  # the count for the (empty) query
+        await pilot.press(*["j"] * energy, "enter")
+        await settle(pilot)
+        assert [m.path for m in of_type(messages, SectorTree.Picked)] == ["energy"]
+        assert status(app).startswith("8 paragraphs · sector: Energy")
+        hits = app.screen.query_one(ResultsList).hits
+        assert hits and all(any(s.split("/")[0] == "energy" for s in hit.sectors) for hit in hits)
+        assert app.focused is app.screen.query_one(ResultsList)
+
+        await pilot.press("2", "g", "enter")  # the root: no filter
+        await settle(pilot)
+        assert of_type(messages, SectorTree.Picked)[-1].path is None
+        assert status(app) == "27 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_sector_counts_follow_the_query(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        tree = app.screen.query_one(SectorTree)
+        labels = [str(tree.get_node_at_line(n).label) for n in range(tree.last_line + 1)]
+        assert "All sectors 2" in labels[0]
+        assert "Energy 1" in labels and "Diplomacy 0" in labels
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_picking_an_event_shows_its_sources(make_app, settle, screen_text, messages):
+    app = make_app()
+    context, pilot = await start(app, settle, messages=messages)
+    try:
+        await pilot.press("escape", "3")
+        timeline = app.screen.query_one(TimelineList)
+        assert app.focused is timeline
+        shown = screen_text(app)
+        for when in ("c. 2003", "3 Feb 2026", "4 Feb 2026"):
+            assert when in shown
+        assert "▌  3 Feb 2026  visit" in shown  # the visit window stands out
+        assert "approximate · 1 source" in shown and "inferred · 1 source" in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        picked = of_type(messages, TimelineList.Picked)[-1].event
+        assert picked.label.startswith("He is the first Kazakh president")
+        assert results_refs(app) == [source.ref for source in picked.sources]
+        assert status(app).startswith("1 paragraph · event: c. 2003 (1 source)")
+        await pilot.press("x")  # clear the filters
+        await settle(pilot)
+        assert status(app) == "27 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_events_are_in_date_order_grouped_by_day(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        timeline = app.screen.query_one(TimelineList)
+        headings = [str(timeline.get_option_at_index(i).prompt).strip("▌ ").removesuffix("visit").strip()
+                    for i in range(timeline.option_count) if timeline.get_option_at_index(i).disabled]
+        assert headings == ["c. 2003", "3 Feb 2026", "4 Feb 2026", "later in 2026", "by Feb 2027"]
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+async def test_opening_a_hit_and_moving_through_matches(make_app, settle, screen_text, messages):
+    app = make_app()
+    context, pilot = await start(app, settle, messages=messages)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("enter")  # to the results
+        assert app.focused is app.screen.query_one(ResultsList)
+        await pilot.press("enter")  # open the first hit
+        await settle(pilot)
+        assert [m.hit.ref for m in of_type(messages, ResultsList.Opened)] == ["001_b7e318ca484bc110:10"]
+        reader = app.screen.query_one(Reader)
+        assert app.focused is reader
+        assert reader.current_paragraph().paragraph == 10
+        shown = screen_text(app)
+        assert "Ports, air links, and regional projects" in shown  # the heading above it
+        assert "   10 Tokayev said discussions included" in shown  # number in the margin
+        assert "2 matches · n/N" in shown
+        await pilot.press("n")
+        assert reader.current_paragraph().paragraph == 4  # wrapped to the first match
+        await pilot.press("n")
+        assert reader.current_paragraph().paragraph == 10
+        await pilot.press("N")
+        assert reader.current_paragraph().paragraph == 4
+        moves = of_type(messages, Reader.MatchMoved)
+        assert [(m.index, m.total, m.paragraph) for m in moves] == [(0, 2, 4), (1, 2, 10), (0, 2, 4)]
+        assert "match 1/2 · n/N" in screen_text(app)
+        await pilot.press("escape")  # back to the results
+        assert app.focused is app.screen.query_one(ResultsList)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_below_100_columns_the_reader_is_a_screen(make_app, settle, screen_text):
+    app = make_app()
+    context, pilot = await start(app, settle, size=(80, 24))
+    try:
+        assert "4 Reader" not in screen_text(app)
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        assert "Karachi and" in screen_text(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("4")  # the reader keeps its article
+        assert isinstance(app.screen, ReaderScreen)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 16)])
+async def test_small_terminals_do_not_crash(make_app, settle, screen_text, size):
+    app = make_app()
+    context, pilot = await start(app, settle, size=size)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("enter", "enter", "tab", "tab", "2", "3", "4", "question_mark")
+        await settle(pilot)
+        assert screen_text(app).strip()
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+async def test_tab_and_numbers_reach_every_pane(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        screen = app.screen
+        order = []
+        for _ in range(5):
+            order.append(app.focused.id)
+            await pilot.press("tab")
+        assert order == ["query", "results", "sectors", "timeline", "reader"]
+        assert app.focused.id == "query"  # and round again
+        await pilot.press("shift+tab")
+        assert app.focused.id == "reader"
+        for key, pane in (("1", "results"), ("2", "sectors"), ("3", "timeline"), ("4", "reader")):
+            await pilot.press(key)
+            assert app.focused is screen.query_one(f"#{pane}")
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("1")  # typed into the search box, not a pane jump
+        assert app.focused.value == "1"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_help_lists_every_binding(make_app, settle, screen_text):
+    app = make_app()
+    context, pilot = await start(app, settle, size=(120, 200))
+    try:
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        ids = {b.id for _, bindings in binding_sections() for b in bindings}
+        assert len(ids) > 25
+        missing = [i for i in ids if i not in shown]
+        assert not missing
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+def test_every_binding_has_an_id_and_no_hard_chord():
+    for _, bindings in binding_sections():
+        for binding in bindings:
+            assert binding.id
+            assert "ctrl+enter" not in binding.key and "shift+enter" not in binding.key
+
+
+async def test_command_palette_runs_actions(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await pilot.press("ctrl+p", *"go to timeline")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one(TimelineList)
+        await pilot.press("ctrl+p", *"terminal colours")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "ansi-dark"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_q_quits(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert app._exit_renderables is not None or not app.is_running
+    assert app.return_code == 0
+
+
+async def test_a_keymap_file_remaps_by_binding_id(make_app, settle, tmp_path):
+    (tmp_path / "keymap.toml").write_text('focus_search = "f"\n[keymap]\n', "utf-8")
+    (tmp_path / "keymap.toml").write_text('focus_search = "f"\npane_timeline = ["t", "9"]\n', "utf-8")
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await pilot.press("escape", "9")
+        assert app.focused is app.screen.query_one(TimelineList)
+        await pilot.press("f")
+        assert isinstance(app.focused, Input)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("text", ["focus_search = ", 'nonsense_id = "f"', "focus_search = 3"])
+async def test_a_bad_keymap_file_is_a_notification_not_a_crash(make_app, settle, tmp_path, text):
+    (tmp_path / "keymap.toml").write_text(text, "utf-8")
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        assert any(n.title == "Keymap" for n in app._notifications)
+        await pilot.press("escape", "slash")  # the default keys still work
+        assert isinstance(app.focused, Input)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_copy_puts_the_passage_on_the_clipboard(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("enter", "y")
+        hit = app.screen.query_one(ResultsList).hits[0]
+        assert app.clipboard == hit.text
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+# --- untrusted text ----------------------------------------------------------------------------
+
+async def test_markup_and_escapes_in_articles_are_shown_inert(tui_paths, tmp_path, settle,
+                                                              screen_text):
+    (tui_paths.corpus / "evil.txt").write_text(
+        "+++\ntitle = \"[bold red]Evil[/] \\u001b[31mtitle\"\ndate = 2026-02-03\n+++\n"
+        "Gwadar [link=http://x]click[/link] and \x1b]0;pwned\x07 an OSC, [reverse]x.\n", "utf-8")
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "gwadar")
+        await pilot.press("enter", "G", "enter")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "[bold red]Evil[/] title" in shown
+        assert "[link=http://x]click[/link]" in shown
+        assert "pwned" not in shown and "\x1b" not in shown
+    finally:
+        await context.__aexit__(None, None, None)
