@@ -25,6 +25,7 @@ import shutil
 import struct
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.codec import whoosh3 as _whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, AndGroup
 from whoosh.query import Every, Query, Term
@@ -40,6 +42,25 @@ from whoosh.support.charset import accent_map
 from . import dates, ingest, sectors, timeline
 
 SCHEMA_VERSION = 1
+
+
+def _cached_column_reader(self, fieldname, column):
+    """W3PerDocReader._cached_reader that also remembers a column the segment does not have.
+
+    Whoosh asks for a field's lengths column once per posting when it writes a segment, and for
+    fields without lengths (ID, KEYWORD, not scorable) it looked for the file on disk every time:
+    half the commit at 10k paragraphs went to os.stat. A segment's columns never change once its
+    per-document files are written, so the answer can be kept; everything else is as Whoosh's.
+    """
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+_whoosh3.W3PerDocReader._cached_reader = _cached_column_reader
 
 # Case-folded, accent-folded, stemmed words. The tokenizer splits on apostrophes and on '-', '–'
 # and '—', so "Pakistan's" and "Pakistan’s" give the same words and "two-day" gives two.
@@ -271,7 +292,7 @@ def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progres
             corpus_name=_corpus_name(corpus), window=_window_dict(window),
             sectors=[_sector_spec(root) for root in taxonomy.roots],
             articles=entries, problems=report.problems,
-            events=[e.to_dict() for e in timeline.build_events(_all_mentions(read.articles, entries))],
+            events=[e.to_dict() for e in _build_events(_all_mentions(read.articles, entries))],
         )
         if old is None:
             _full_build(root, [current[i] for i in changed], tagger, mentions, manifest, progress)
@@ -291,6 +312,62 @@ def _all_mentions(articles: list[ingest.Article], entries: dict[str, dict]):
         stored = entries[article.id]["mentions"]
         for paragraph in article.paragraphs:  # every paragraph: merging weighs words corpus-wide
             yield paragraph, [dates.DateMention.from_dict(m) for m in stored.get(str(paragraph.number), ())]
+
+
+def _build_events(corpus) -> list[timeline.Event]:
+    """What :func:`timeline.build_events` gives, found without trying every event against every other.
+
+    ``build_events`` merges each new draft into the first earlier draft that reports the same thing,
+    and that needs the same date key and at least one shared key term. So drafts are looked up by
+    date key and term, and tried in the order ``build_events`` would try them: the same merges, in
+    the same list order, in time linear in the drafts rather than quadratic (10k paragraphs: 9.9 s
+    before). Undated drafts never merge.
+    """
+    paragraphs = list(corpus)
+    common = _common_words(paragraph.text for paragraph, _ in paragraphs)
+    drafts: list = []  # in the order build_events keeps them
+    by_key: dict[tuple, dict[str, list[int]]] = {}  # date key -> term -> drafts (positions) having it
+    for paragraph, mentions in paragraphs:
+        for mention in mentions:
+            new = timeline._draft(paragraph, mention, common)
+            if new.event.date is None:
+                drafts.append(new)
+                continue
+            postings = by_key.setdefault(timeline._date_key(new.event), {})
+            candidates = sorted({i for term in new.terms for i in postings.get(term, ())})
+            for i in candidates:
+                if timeline._same_report(drafts[i], new):
+                    added = new.terms - drafts[i].terms
+                    drafts[i] = timeline._merged(drafts[i], new)
+                    for term in added:
+                        postings.setdefault(term, []).append(i)
+                    break
+            else:
+                for term in new.terms:
+                    postings.setdefault(term, []).append(len(drafts))
+                drafts.append(new)
+    return sorted((draft.event for draft in drafts), key=timeline._timeline_order)
+
+
+def _common_words(texts) -> frozenset[str]:
+    """:func:`timeline._common_words`, stemming each distinct word once rather than every time."""
+    stems: dict[str, str | None] = {}
+    counts: Counter[str] = Counter()
+    total = 0
+    for text in texts:
+        found = set()
+        for word in set(timeline._WORD.findall(text.casefold())):
+            try:
+                stem = stems[word]
+            except KeyError:
+                keep = (len(word) > 1 or word.isdigit()) and word not in timeline._STOPWORDS
+                stem = stems[word] = timeline._stem(word) if keep else None
+            if stem is not None:
+                found.add(stem)
+        counts.update(found)
+        total += 1
+    floor = max(timeline.COMMON_MIN_PARAGRAPHS, timeline.COMMON_SHARE * total)
+    return frozenset(word for word, count in counts.items() if count > floor)
 
 
 def _corpus_name(corpus: Path) -> str:
