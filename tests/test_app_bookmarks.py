@@ -52,6 +52,9 @@ async def test_b_bookmarks_the_paragraph_with_a_note_and_tags(app, store, settle
         await settle(pilot)
         reader = await open_gwadar(pilot, settle)
         paragraph = reader.current_paragraph()
+        await pilot.press("b", "escape")  # escape cancels
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and store.load() == []
         await pilot.press("b")
         assert isinstance(app.screen, BookmarkDialog)
         assert "Tokayev said discussions included" in screen_text(app)  # the quote
@@ -63,20 +66,10 @@ async def test_b_bookmarks_the_paragraph_with_a_note_and_tags(app, store, settle
         assert bookmark.quote == paragraph.text
         assert bookmark.note == "ports" and bookmark.tags == ("energy", "asia")
         requested = {id(m): m for m in seen if isinstance(m, PassageList.BookmarkRequested)}
-        assert [m.passage.ref for m in requested.values()] == [f"{GWADAR_ARTICLE}:10"]
+        assert [m.passage.ref for m in requested.values()] == [f"{GWADAR_ARTICLE}:10"] * 2
         shown = screen_text(app)
         assert "★ 10 Tokayev said" in shown  # marked in the reader ...
         assert "★ Pakistan and Kazakhstan on Tues" in shown  # ... and in the results
-
-
-async def test_escape_cancels_the_dialog(app, store, settle):
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await open_gwadar(pilot, settle)
-        await pilot.press("b", "escape")
-        await settle(pilot)
-        assert isinstance(app.screen, MainScreen)
-        assert store.load() == []
 
 
 async def test_a_sentence_selection_bookmarks_just_those_sentences(app, store, settle):

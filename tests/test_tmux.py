@@ -29,7 +29,14 @@ class Tmux:
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(["tmux", "-L", self.server, *args], capture_output=True, text=True,
-                              check=check, timeout=10)
+                              stdin=subprocess.DEVNULL, check=check, timeout=10)
+
+    def start(self, command: str, width: int, height: int) -> None:
+        """A detached session running ``command``; the server it starts must not hold our pipes."""
+        subprocess.run(["tmux", "-L", self.server, "new-session", "-d", "-s", "tui",
+                        "-x", str(width), "-y", str(height), command],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True, timeout=10)
 
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", "tui").stdout
@@ -54,11 +61,12 @@ def test_search_open_bookmark_and_quit_in_a_real_terminal(tui_paths, tmp_path):
     command = shlex.join(["env", *(f"{k}={v}" for k, v in env.items()), str(TUI)])
     tmux = Tmux()
     try:
-        tmux("new-session", "-d", "-s", "tui", "-x", "120", "-y", "40", command)
+        tmux.start(command, 120, 40)
         tmux.wait_for("1 Results", "27 paragraphs")
         tmux("send-keys", "-t", "tui", "-l", "gwadar")
         tmux.wait_for("2 paragraphs", "Karachi and Gwadar")
-        tmux("send-keys", "-t", "tui", "Enter")  # to the results
+        tmux("send-keys", "-t", "tui", "Enter")  # to the results ...
+        tmux.wait_for("⏎ Open")  # ... once they have the focus (the footer shows their keys)
         tmux("send-keys", "-t", "tui", "Enter")  # open the first hit
         tmux.wait_for("2 matches", "10 Tokayev said discussions")
         tmux("send-keys", "-t", "tui", "b")

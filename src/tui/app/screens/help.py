@@ -59,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help-body"):
-            yield Static(self._table(), markup=False)
+            yield Static(self.bindings_table(), markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
@@ -68,7 +68,8 @@ class HelpScreen(ModalScreen[None]):
         body = self.query_one("#help-body", VerticalScroll)
         body.scroll_down() if direction == "down" else body.scroll_up()
 
-    def _table(self) -> Table:
+    def bindings_table(self) -> Table:
+        """Every binding by section: its keys (after the user's keymap), what it does, its id."""
         keymap = getattr(self.app, "_keymap", {}) or {}
         table = Table(title="Keys", title_style="bold", expand=True, box=None, padding=(0, 1),
                       caption=f"Remap any key by its id in {keymap_path()}  (id = \"key\")",
