@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from tui.app import ExplorerApp
-from tui.app.corpus import Found, Request
+from tui.app.corpus import Request
 from tui.app.screens.help import HelpScreen, binding_sections
 from tui.app.screens.main import MainScreen
 from tui.app.screens.reader import ReaderScreen
@@ -106,6 +106,48 @@ async def test_first_frame_paints_before_the_index_is_open(make_app, settle, scr
         assert app.screen.corpus is not None
         assert "Tokayev's state visit to Pakistan" in screen_text(app)
         assert len(results_refs(app)) == 2  # ... and searched once it is
+
+
+async def test_a_missing_index_is_built_with_a_progress_bar(make_app, tui_paths, settle,
+                                                           monkeypatch):
+    import shutil
+
+    shutil.rmtree(tui_paths.index)
+    shown = []
+    real_progress = MainScreen._progress
+
+    def progress(self, done, total):
+        real_progress(self, done, total)
+        bar = self.query_one("#progress")
+        shown.append((done, total, bar.display, bar.total, self.app.sub_title))
+
+    monkeypatch.setattr(MainScreen, "_progress", progress)
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        assert shown and shown[-1][:4] == (27, 27, True, 27)
+        assert shown[-1][4] == "building the index: 27 of 27 paragraphs"
+        assert not app.screen.query_one("#progress").display  # gone once the index is open
+        assert status(app) == "27 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_an_index_that_cannot_open_is_reported_not_a_crash(make_app, tui_paths, settle,
+                                                                screen_text):
+    import shutil
+
+    shutil.rmtree(tui_paths.corpus)
+    shutil.rmtree(tui_paths.index)
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        assert "cannot open the index" in status(app)
+        assert app.sub_title == "no index"
+        await pilot.press("escape", "2", "3", "4", "x", "question_mark")  # nothing to do, no crash
+        assert isinstance(app.screen, HelpScreen)
+    finally:
+        await context.__aexit__(None, None, None)
 
 
 # --- search ------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from tui.app.screens.tag_picker import TagPicker
 from tui.app.widgets.bookmark_list import BookmarkList
 from tui.app.widgets.passage_list import PassageList
 from tui.app.widgets.reader import Reader
-from tui.app.widgets.results import ResultsList
 from tui.bookmarks import BookmarkStore, make_bookmark
 from tui.text import sentence_spans
 

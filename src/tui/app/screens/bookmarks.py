@@ -30,6 +30,14 @@ class BookmarksScreen(Screen["Bookmark | None"]):
         Binding("escape", "back", "Back", id="bookmarks.back"),
     ]
 
+    PALETTE = [  # the command palette's entries: (title, help, action of this screen)
+        ("Filter bookmarks", "Type words the quote, note, tags or title hold (/)", "focus_filter"),
+        ("Filter by tag", "Show only the bookmarks with one tag (t)", "tag"),
+        ("Edit bookmark", "Change the note and tags of the highlighted bookmark (e)", "edit"),
+        ("Delete bookmark", "Delete the highlighted bookmark, after asking (d)", "delete"),
+        ("Back", "Close the bookmarks (escape)", "back"),
+    ]
+
     def __init__(self) -> None:
         super().__init__()
         self.tag: str | None = None

@@ -176,6 +176,10 @@ class MainScreen(Screen):
             return
         call(self._index_ready, corpus)
 
+    def on_unmount(self) -> None:
+        if self.corpus is not None:
+            self.corpus.close()
+
     def _progress(self, done: int, total: int) -> None:
         bar = self.query_one(ProgressBar)
         bar.add_class("-building")

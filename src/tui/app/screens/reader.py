@@ -21,6 +21,16 @@ class ReaderScreen(Screen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="reader.back")]
 
+    PALETTE = [  # the command palette's entries: (title, help, action of this screen)
+        ("Next match", "The next paragraph with a match (n)", "reader('next_match')"),
+        ("Previous match", "The previous paragraph with a match (N)", "reader('previous_match')"),
+        ("Select sentences", "Start a sentence selection (v)", "reader('select_sentences')"),
+        ("Bookmark passage", "Bookmark the paragraph or the selected sentences (b)",
+         "reader('bookmark')"),
+        ("Copy passage", "Copy the paragraph or the selected sentences (y)", "reader('copy')"),
+        ("Back to the results", "Close the reader (escape)", "app.pop_screen"),
+    ]
+
     def __init__(self, text: "ArticleText", paragraph: int | None,
                  span: tuple[int, int] | None = None) -> None:
         super().__init__()
@@ -37,6 +47,9 @@ class ReaderScreen(Screen):
         reader.show(text, paragraph, span)
         reader.focus()
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
+
+    def action_reader(self, action: str) -> None:
+        getattr(self.query_one(Reader), f"action_{action}")()
 
     def _mark_bookmarks(self, bookmarks: "tuple[Bookmark, ...]") -> None:
         self.query_one(Reader).mark_bookmarked(
