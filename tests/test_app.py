@@ -412,13 +412,18 @@ async def test_command_palette_runs_actions(make_app, settle):
         await context.__aexit__(None, None, None)
 
 
-async def test_q_quits(make_app, settle):
+async def test_q_quits_except_in_the_search_box(make_app, settle, messages):
+    from textual.messages import ExitApp
+
     app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=WIDE, message_hook=messages.hook) as pilot:
         await settle(pilot)
+        await pilot.press("q")  # the search box has the focus: a letter of the query
+        await settle(pilot)
+        assert app.screen.search_pane.value == "q" and not of_type(messages, ExitApp)
         await pilot.press("escape", "q")
         await pilot.pause()
-        assert app._exit_renderables is not None or not app.is_running
+        assert of_type(messages, ExitApp)
     assert app.return_code == 0
 
 

@@ -199,6 +199,7 @@ async def test_a_bookmark_opens_where_its_quote_now_is(app, tui_paths, store, se
         reader = app.screen.query_one(Reader)
         assert reader.current_paragraph().paragraph == 4
         assert reader.selection == (1, 1)  # the quoted sentence is selected
+        assert reader.bookmarked == {f"{GWADAR_ARTICLE}:4"}  # and the ★ is there, not at 7
 
 
 async def test_a_bookmarks_file_that_does_not_parse_is_kept_read_only(app, tui_paths, settle,

@@ -337,9 +337,8 @@ class MainScreen(Screen):
     # --- bookmarks ---------------------------------------------------------------------------
 
     def _mark_bookmarks(self, bookmarks: "tuple[Bookmark, ...]") -> None:
-        refs = frozenset(f"{b.article}:{b.paragraph}" for b in bookmarks)
-        self.results.mark_bookmarked(refs)
-        self.reader.mark_bookmarked(refs)
+        self.results.show_bookmarks(bookmarks)
+        self.reader.show_bookmarks(bookmarks)
 
     def action_bookmarks(self) -> None:
         from .bookmarks import BookmarksScreen

@@ -42,15 +42,13 @@ class ReaderScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        reader = self.query_one(Reader)
-        text, paragraph, span = self._opening
-        reader.show(text, paragraph, span)
-        reader.focus()
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
+        reader = self.query_one(Reader)
+        reader.show(*self._opening)
+        reader.focus()
 
     def action_reader(self, action: str) -> None:
         getattr(self.query_one(Reader), f"action_{action}")()
 
     def _mark_bookmarks(self, bookmarks: "tuple[Bookmark, ...]") -> None:
-        self.query_one(Reader).mark_bookmarked(
-            frozenset(f"{b.article}:{b.paragraph}" for b in bookmarks))
+        self.query_one(Reader).show_bookmarks(bookmarks)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
+
+if TYPE_CHECKING:
+    from ...bookmarks import Bookmark
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,27 @@ class PassageList(OptionList):
             super().__init__()
             self.passage = passage
 
-    bookmarked: frozenset[str] = frozenset()  # refs ("article:paragraph") to mark with ★
+    bookmarks: tuple["Bookmark", ...] = ()
+    bookmarked: frozenset[str] = frozenset()  # refs ("article:paragraph") marked with ★
 
     def current_passage(self) -> Passage | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def mark_bookmarked(self, refs: frozenset[str]) -> None:
-        """Show ★ beside the paragraphs in ``refs``; subclasses re-render their options."""
-        self.bookmarked = refs
+    def show_bookmarks(self, bookmarks: "tuple[Bookmark, ...]") -> None:
+        """Mark the paragraphs that ``bookmarks`` point at with ★."""
+        self.bookmarks = tuple(bookmarks)
+        refs = self.bookmarked_refs()
+        if refs != self.bookmarked:
+            self.bookmarked = refs
+            self.render_prompts()
+
+    def bookmarked_refs(self) -> frozenset[str]:
+        """The refs of the paragraphs to mark: where the bookmarks say they are."""
+        return frozenset(f"{b.article}:{b.paragraph}" for b in self.bookmarks)
+
+    def render_prompts(self) -> None:  # pragma: no cover - overridden
+        """Render every option's prompt again (after the marks changed)."""
+        raise NotImplementedError
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("bookmark", "copy"):

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets.option_list import Option
 
+from ...bookmarks import anchor
 from ...render import MATCH_STYLE, highlighted, safe
 from ...text import sentence_spans
 from .format import day, plural
@@ -67,6 +68,7 @@ class Reader(PassageList):
         """
         self.text = text
         self.selection = self._selection_at = None
+        self.bookmarked = self.bookmarked_refs()
         self.matches = [p.paragraph for p in text.paragraphs if p.highlights]
         options = [Option(safe(text.info.title, "bold"), disabled=True)]
         meta = " · ".join(x for x in (day(text.info.date), text.info.place, text.info.source) if x)
@@ -104,10 +106,16 @@ class Reader(PassageList):
     def on_resize(self) -> None:
         self.call_after_refresh(self._scroll_to_chosen)
 
-    def mark_bookmarked(self, refs: frozenset[str]) -> None:
-        if refs == self.bookmarked:
-            return
-        super().mark_bookmarked(refs)
+    def bookmarked_refs(self) -> frozenset[str]:
+        """Where this article's bookmarks are now: found by their quotes if the text has moved."""
+        if self.text is None:
+            return frozenset()
+        article = self.text.info.id
+        paragraphs = [p.text for p in self.text.paragraphs]
+        anchors = (anchor(b, paragraphs) for b in self.bookmarks if b.article == article)
+        return frozenset(f"{article}:{a.paragraph}" for a in anchors if not a.orphaned)
+
+    def render_prompts(self) -> None:
         for index, p in self._paragraph_at.items():
             self.replace_option_prompt_at_index(index, self._prompt(p))
 

@@ -56,10 +56,7 @@ class ResultsList(PassageList):
         hit = self.current_hit()
         return None if hit is None else Passage(hit.article, hit.title, hit.paragraph, hit.text)
 
-    def mark_bookmarked(self, refs: frozenset[str]) -> None:
-        if refs == self.bookmarked:
-            return
-        super().mark_bookmarked(refs)
+    def render_prompts(self) -> None:
         for index, hit in enumerate(self.hits):
             self.replace_option_prompt_at_index(index, self._prompt(hit))
 
