@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from ..bookmarks import BookmarksError, BookmarkStore, make_bookmark
 from ..paths import Paths
+from ..text import shorten, strip_controls
 from .commands import ExplorerCommands
 from .keymap import keymap_path, load_keymap
 from .screens.main import MainScreen
@@ -113,7 +114,8 @@ class ExplorerApp(App[None]):
     def save_bookmark(self, passage: "Passage", answer: "NoteAndTags") -> None:
         bookmark = make_bookmark(passage.article, passage.title, passage.paragraph, passage.text,
                                  passage.start, passage.end, answer.note, answer.tags)
-        self._change(lambda: self.store.add(bookmark), f"Bookmarked {passage.ref}")
+        self._change(lambda: self.store.add(bookmark),
+                     f"Bookmarked ¶{passage.paragraph} of “{shorten(strip_controls(passage.title), 60)}”")
 
     @work(thread=True, group="bookmarks", exit_on_error=False)
     def edit_bookmark(self, bookmark_id: str, answer: "NoteAndTags") -> None:
