@@ -81,7 +81,6 @@ class MainScreen(Screen):
         self.request = Request()
         self._tree_for: str | None = None  # the query the sector tree's counts are for
         self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
-        self._sector_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -240,7 +239,6 @@ class MainScreen(Screen):
             return
         if found.tree is not None:
             self._tree_for = found.request.query
-            self._sector_names = {node.path: node.name for node, _ in found.tree.walk()}
             self.query_one(SectorTree).show(found.tree)
         if found.events is not None:
             self._timeline_for = (found.request.query, found.request.sector)
@@ -260,7 +258,7 @@ class MainScreen(Screen):
         parts = [count]
         if request.sector:
             parts += [Text(" · sector: ", style="dim"),
-                      safe(self._sector_names.get(request.sector, request.sector), "green")]
+                      Text.assemble(self.query_one(SectorTree).name_of(request.sector), style="green")]
         if request.event:
             parts += [Text(" · event: ", style="dim"),
                       Text(describe_date(request.event), style="magenta"),

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...bookmarks import anchor
 from ...render import MATCH_STYLE, highlighted, safe
-from ...text import sentence_spans
+from ...text import clean_spans, sentence_spans
 from .format import day, plural
 from .passage_list import Passage, PassageList
 
@@ -137,8 +137,9 @@ class Reader(PassageList):
         selected = (self._selected_span(p) if self.selection
                     and self._paragraph_at.get(self._selection_at) is p else None)
         body = highlighted(p.text, p.highlights, MATCH_STYLE)
-        if selected:
-            body.stylize(SELECTION_STYLE, *selected)
+        if selected:  # offsets in the raw text; the shown text has its controls removed
+            for start, end in clean_spans(p.text, [selected])[1]:
+                body.stylize(SELECTION_STYLE, start, end)
         marker = "★" if f"{p.article}:{p.paragraph}" in self.bookmarked else " "
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(width=5, justify="right", no_wrap=True)

@@ -55,6 +55,10 @@ class SectorTree(Tree[str]):
             self.root.expand()
         self._relabel()
 
+    def name_of(self, path: str) -> Text:
+        """The sector's name as shown (its path if the tree does not know it)."""
+        return self._names.get(path, safe(path))
+
     def filter_by(self, path: str | None) -> None:
         self.active = path or None
         self._relabel()
