@@ -13,7 +13,6 @@ from ...render import safe
 PLACEHOLDER = 'Search: words, "a phrase", gwad*, sector:energy, date:2026-02'
 
 
-
 class SearchPane(Vertical):
     """The query input; posts ``Changed`` as the user types and ``Submitted`` on enter."""
 

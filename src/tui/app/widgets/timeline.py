@@ -19,7 +19,8 @@ from .format import plural
 if TYPE_CHECKING:
     from ...timeline import Event
 
-FLAG_MARKS = {"inferred": "inferred", "approximate": "approximate"}
+# Flags worth a word of their own; "later", "earlier" and "deadline" are in describe_date's text.
+MARKED_FLAGS = ("inferred", "approximate")
 LABEL_CHARS = 72  # about two lines of the left column
 
 
@@ -76,7 +77,7 @@ class TimelineList(OptionList):
             self.action_first()
 
     def _prompt(self, event: "Event") -> Padding:
-        flags = [FLAG_MARKS[f] for f in event.flags if f in FLAG_MARKS]
+        flags = [flag for flag in event.flags if flag in MARKED_FLAGS]
         return Padding(Text.assemble(
             safe(shorten(event.label, LABEL_CHARS)), "\n",
             (f"{', '.join(flags)} · " if flags else "", "italic yellow"),
