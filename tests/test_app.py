@@ -150,6 +150,16 @@ async def test_an_index_that_cannot_open_is_reported_not_a_crash(make_app, tui_p
         await context.__aexit__(None, None, None)
 
 
+def test_importing_the_app_leaves_whoosh_for_the_index_worker():
+    """The first frame must not wait for Whoosh: only the worker that opens the index imports it."""
+    import subprocess
+    import sys
+
+    code = "import sys, tui.app; print(sorted(m for m in ('whoosh', 'tui.search') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 # --- search ------------------------------------------------------------------------------------
 
 async def test_typing_a_query_updates_results_count_and_highlights(make_app, settle, screen_text,
