@@ -17,6 +17,8 @@ from rich.text import Text
 
 from . import __version__
 from .paths import Paths, resolve
+from .render import safe
+from .text import escape_json
 
 FOUND, NOTHING, ERROR = 0, 1, 2
 
@@ -117,11 +119,11 @@ def _open(args: argparse.Namespace, err: Console):
     """The query API on an up-to-date index, telling stderr about rebuilds and skipped files."""
     from .search import Explorer
 
-    return Explorer.open(_paths(args), notice=lambda line: err.print(Text(f"tui: {line}", style="yellow")))
+    return Explorer.open(_paths(args), notice=lambda line: err.print(safe(f"tui: {line}", "yellow")))
 
 
 def _print_json(document) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(escape_json(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def cmd_index(args, out: Console, err: Console) -> int:
         report = Explorer.build(_paths(args), rebuild=args.rebuild,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     for line in report.notices + report.problems:
-        err.print(Text(f"tui: {line}", style="yellow"))
+        err.print(safe(f"tui: {line}", "yellow"))
     skipped = sum(1 for p in report.problems if ": skipped:" in p)
     updated = "rebuilt" if report.rebuilt else (
         f"{len(report.reindexed)} re-indexed, {len(report.removed)} removed"
@@ -157,19 +159,19 @@ def cmd_search(args, out: Console, err: Console) -> int:
         return FOUND if result.total else NOTHING
     if not result.total:
         hint = f' — did you mean "{result.suggestion}"?' if result.suggestion else ""
-        out.print(Text(f"no paragraphs match{hint}", style="dim"))
+        out.print(safe(f"no paragraphs match{hint}", "dim"))
         return NOTHING
     shown = f"{len(result.hits)} of {result.total}" if result.total > len(result.hits) else str(result.total)
     out.print(Text(f"{shown} paragraph{'' if result.total == 1 else 's'}", style="dim"))
     for hit in result.hits:
         out.print()
-        out.print(Text.assemble((hit.ref, "cyan"), "  ", safe(hit.title, "bold"),
+        out.print(Text.assemble(safe(hit.ref, "cyan"), "  ", safe(hit.title, "bold"),
                                 (f"  {hit.date}" if hit.date else "", "dim")))
         if hit.heading:
             out.print(Text.assemble(("§ ", "dim"), safe(hit.heading, "italic")))
         out.print(snippet(hit.text, hit.highlights, width=400, style="bold yellow"))
         if hit.sectors:
-            out.print(Text("sectors: " + ", ".join(hit.sectors), style="dim"))
+            out.print(safe("sectors: " + ", ".join(hit.sectors), "dim"))
     return FOUND
 
 
@@ -181,7 +183,7 @@ def cmd_articles(args, out: Console, err: Console) -> int:
         _print_json([a.to_dict() for a in articles])
     else:
         for a in articles:
-            out.print(Text.assemble((a.id, "cyan"), "  ", (a.date or "undated", "dim"), "  ",
+            out.print(Text.assemble(safe(a.id, "cyan"), "  ", safe(a.date or "undated", "dim"), "  ",
                                     safe(a.title, "bold"), (f"  ({a.paragraphs} paragraphs)", "dim")))
     return FOUND if articles else NOTHING
 
@@ -204,7 +206,7 @@ def cmd_read(args, out: Console, err: Console) -> int:
         _print_json({"article": text.info.to_dict(), "paragraphs": [p.to_dict() for p in paragraphs]})
         return FOUND
     out.print(safe(text.info.title, "bold"))
-    out.print(Text(" · ".join(x for x in (text.info.date, text.info.place, text.info.source) if x), style="dim"))
+    out.print(safe(" · ".join(x for x in (text.info.date, text.info.place, text.info.source) if x), "dim"))
     heading = None
     for p in paragraphs:
         if p.heading != heading and p.heading:
@@ -224,12 +226,12 @@ def cmd_sectors(args, out: Console, err: Console) -> int:
     top = max((node.count for node, depth in tree.walk() if depth), default=0) or 1
     for node, depth in tree.walk():
         if depth == 0:
-            out.print(Text(f"{node.name}  {node.count} paragraphs", style="bold"))
+            out.print(safe(f"{node.name}  {node.count} paragraphs", "bold"))
             continue
         bar = "█" * max(1 if node.count else 0, round(20 * node.count / top))
-        label = f"{'  ' * (depth - 1)}{node.name}"
+        label = f"{'  ' * (depth - 1)}{safe(node.name).plain}"
         out.print(Text.assemble((f"{label:<42}", "dim" if not node.count else ""),
-                                (f"{node.count:>6} ", "bold"), (bar, "green"), ("  " + node.path, "dim")))
+                                (f"{node.count:>6} ", "bold"), (bar, "green"), safe("  " + node.path, "dim")))
     return FOUND if tree.count else NOTHING
 
 
@@ -244,7 +246,7 @@ def cmd_timeline(args, out: Console, err: Console) -> int:
         return FOUND if events else NOTHING
     window = explorer.info().window
     if window:
-        out.print(Text(f"▌ {window['name']}: {window['start']} to {window['end']}", style="bold magenta"))
+        out.print(safe(f"▌ {window['name']}: {window['start']} to {window['end']}", "bold magenta"))
     day = None
     for event in events:
         label = describe_date(event)
@@ -257,7 +259,7 @@ def cmd_timeline(args, out: Console, err: Console) -> int:
         flags = f" [{', '.join(event.flags)}]" if event.flags else ""
         out.print(Text.assemble("    ", safe(event.label), (flags, "dim")))
         for source in event.sources:
-            out.print(Text(f"      ↳ {source.ref}", style="cyan"))
+            out.print(safe(f"      ↳ {source.ref}", "cyan"))
     return FOUND if events else NOTHING
 
 
@@ -288,9 +290,9 @@ def cmd_bookmarks_list(args, out: Console, err: Console) -> int:
         return FOUND if bookmarks else NOTHING
     for bookmark, where in anchored:
         ref = f"{bookmark.article}:{where.paragraph or bookmark.paragraph}"
-        out.print(Text.assemble((bookmark.id, "bold cyan"), "  ", (ref, "cyan"),
+        out.print(Text.assemble(safe(bookmark.id, "bold cyan"), "  ", safe(ref, "cyan"),
                                 ("  orphaned: passage not found" if where.orphaned else "", "bold red"),
-                                (f"  [{', '.join(bookmark.tags)}]" if bookmark.tags else "", "green")))
+                                safe(f"  [{', '.join(bookmark.tags)}]" if bookmark.tags else "", "green")))
         out.print(Text.assemble("  “", safe(bookmark.quote, "italic"), "”"))
         if bookmark.note:
             out.print(Text.assemble("  ", safe(bookmark.note)))
@@ -323,13 +325,13 @@ def cmd_bookmarks_add(args, out: Console, err: Console) -> int:
     bookmark = make_bookmark(paragraph.article, paragraph.title, paragraph.paragraph, paragraph.text,
                              start, end, note=args.note, tags=args.tag)
     saved = _store(args).add(bookmark)
-    out.print(Text(f"bookmarked {args.ref} as {saved.id}"))
+    out.print(safe(f"bookmarked {args.ref} as {saved.id}"))
     return FOUND
 
 
 def cmd_bookmarks_remove(args, out: Console, err: Console) -> int:
     removed = _store(args).remove(args.id)
-    out.print(Text(f"removed {removed.id} ({removed.article}:{removed.paragraph})"))
+    out.print(safe(f"removed {removed.id} ({removed.article}:{removed.paragraph})"))
     return FOUND
 
 
@@ -346,7 +348,7 @@ def cmd_bookmarks_export(args, out: Console, err: Console) -> int:
         from pathlib import Path
 
         Path(args.output).write_text(document, encoding="utf-8")
-        err.print(Text(f"wrote {len(bookmarks)} bookmarks to {args.output}"))
+        err.print(safe(f"wrote {len(bookmarks)} bookmarks to {args.output}"))
     else:
         sys.stdout.write(document)
     return FOUND if bookmarks else NOTHING
@@ -372,14 +374,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", run_app)
         return handler(args, out, err)
     except (UsageError, QueryError, CorpusError, IndexBusy, BookmarksError, UnknownBookmark) as error:
-        err.print(Text(f"tui: {error}", style="red"))
+        err.print(safe(f"tui: {error}", "red"))
         return ERROR
     except BrokenPipeError:  # `tui search x | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return FOUND
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
-        err.print(Text(f"tui: {error.strerror or error}{where}", style="red"))
+        err.print(safe(f"tui: {error.strerror or error}{where}", "red"))
         return ERROR
     except KeyboardInterrupt:
         return 130

@@ -19,19 +19,32 @@ _ESCAPE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
 )
+# Lone surrogates (a file name or argument that was not UTF-8) cannot be written to a terminal.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
     """Return text with escape sequences and control characters removed.
 
     Used on everything untrusted (article text, titles, notes, tags) before it reaches a terminal.
-    Newlines become spaces unless ``keep_newlines``; tabs become spaces.
+    Newlines become spaces unless ``keep_newlines``; tabs become spaces; lone surrogates U+FFFD.
     """
     text = _ESCAPE.sub("", text)
     text = text.replace("\t", " ")
     if not keep_newlines:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return _UNSAFE.sub("", text)
+    return _SURROGATE.sub("\ufffd", _UNSAFE.sub("", text))
+
+
+# What json.dumps(ensure_ascii=False) leaves raw that a terminal may act on (DEL, C1 controls, bidi
+# overrides), and lone surrogates, which UTF-8 cannot hold. Only strings can hold them in a JSON
+# text, so writing them as \u escapes keeps it valid and json.loads gives back the same text.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def escape_json(document: str) -> str:
+    """A JSON text with the characters a terminal could act on written as ``\\uXXXX`` escapes."""
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
 
 
 _SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9]|\s*$)""")
@@ -81,12 +94,17 @@ def clean_spans(text: str, spans, *, keep_newlines: bool = False) -> tuple[str, 
     for start, end in removed:
         mask[start:end] = b"\x00" * (end - start)
     for match in _UNSAFE.finditer(text):
-        mask[match.start()] = 0
+        i = match.start()
+        if text[i] == "\r" and not keep_newlines and text[i + 1:i + 2] != "\n":
+            continue  # a lone carriage return is a line break: a space, as strip_controls has it
+        mask[i] = 0
     out, position, new_index = [], 0, [0] * (len(text) + 1)
     for i, ch in enumerate(text):
         new_index[i] = position
         if mask[i]:
-            out.append(" " if ch == "\t" or (ch in "\r\n" and not keep_newlines) else ch)
+            if ch == "\t" or (ch in "\r\n" and not keep_newlines):
+                ch = " "
+            out.append("\ufffd" if "\ud800" <= ch <= "\udfff" else ch)
             position += 1
     new_index[len(text)] = position
     moved = [(new_index[s], new_index[e]) for s, e in spans if 0 <= s < e <= len(text)]
