@@ -27,6 +27,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from .confirm import ConfirmDialog
     from .main import MainScreen
     from .reader import ReaderScreen
+    from .tag_picker import TagPicker
 
     sections = [
         ("Everywhere", [ExplorerApp]),
@@ -37,7 +38,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Timeline", [TimelineList]),
         ("Reader", [Reader, ReaderScreen]),
         ("Bookmarks screen", [BookmarksScreen, BookmarkList]),
-        ("Dialogs", [BookmarkDialog, ConfirmDialog]),
+        ("Dialogs", [BookmarkDialog, ConfirmDialog, TagPicker, HelpScreen]),
     ]
     return [(title, [b for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                      if isinstance(b, Binding) and b.id])
