@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,14 +85,37 @@ def article_files(folder: Path, problems: list[Problem] | None = None) -> list[P
 
     def on_error(err: OSError) -> None:
         if problems is not None:
-            problems.append(Problem(str(err.filename or folder), f"cannot read folder ({err.strerror})"))
+            problems.append(Problem(printable(str(err.filename or folder)),
+                                    f"cannot read folder ({err.strerror})"))
 
-    found = []
-    for root, dirs, files in os.walk(folder, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root, name) for name in files
-                     if name.endswith(ARTICLE_SUFFIXES) and not name.startswith("."))
+    # A walk with a stack of its own: os.walk recurses, and a folder ~1000 levels deep raised
+    # RecursionError out of Python 3.11's.
+    found, stack = [], [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as scan:
+                entries = list(scan)
+        except OSError as err:
+            on_error(err)
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                if not entry.is_symlink():
+                    stack.append(entry.path)
+            elif entry.name.endswith(ARTICLE_SUFFIXES):
+                found.append(Path(entry.path))
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name as it can be shown: bytes that were not UTF-8 as ``\\xff`` escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def article_id(folder: Path, path: Path) -> str:
@@ -133,7 +157,10 @@ def decode(data: bytes) -> tuple[str, str | None]:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a named pipe would block the read for ever
+            raise Unreadable("not a regular file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise Unreadable(f"too large ({size / 1024 / 1024:.1f} MB > {MAX_FILE_BYTES // 1024 // 1024} MB)")
         with path.open("rb") as handle:
@@ -277,6 +304,8 @@ def file_digest(data: bytes) -> str:
 def read_article(folder: Path, path: Path) -> tuple[Article | None, list[Problem]]:
     """One file: its article (or None if skipped) and the problems met."""
     name = path.relative_to(folder).as_posix()
+    if printable(name) != name:  # the index and the manifest hold UTF-8 only
+        return None, [Problem(printable(name), "skipped: its name is not UTF-8; rename the file")]
     try:
         data = read_bytes(path)
         text, warning = decode(data)
