@@ -651,11 +651,51 @@ def _incremental(data: Path, articles, removed, tagger, mentions, manifest: Mani
     manifest.save(data)
 
 
+_ENTRY_KEYS = {"file", "digest", "title", "date", "place", "source", "url", "paragraphs", "headings",
+               "mentions"}
+_MENTION_KEYS = {"start", "end", "text", "date", "precision"}
+_EVENT_KEYS = {"date", "precision", "label", "sources"}
+
+
+def _well_formed(m: Manifest) -> bool:
+    """Whether a manifest has the shape this version writes, down to the keys the views read.
+
+    A hand-edited manifest, or one from a version with the same schema number but other fields,
+    crashed the views that read it (a KeyError in `tui sectors`, `timeline`, `articles`); such an
+    index is rebuilt instead. Only types and keys are looked at: it stays quick at 100k paragraphs.
+    """
+    if not (isinstance(m.toc, dict) and isinstance(m.articles, dict) and isinstance(m.sectors, list)
+            and isinstance(m.events, list) and isinstance(m.problems, list)
+            and all(isinstance(x, str) for x in (m.corpus_name, m.taxonomy, m.settings))):
+        return False
+    if m.window is not None and not (isinstance(m.window, dict) and all(
+            isinstance(m.window.get(key), str) for key in ("name", "start", "end"))):
+        return False
+    specs = list(m.sectors)
+    while specs:
+        spec = specs.pop()
+        if not (isinstance(spec, dict) and isinstance(spec.get("name"), str)
+                and isinstance(spec.get("path"), str) and isinstance(spec.get("children", []), list)):
+            return False
+        specs.extend(spec.get("children", []))
+    for entry in m.articles.values():
+        if not (isinstance(entry, dict) and _ENTRY_KEYS <= entry.keys()
+                and isinstance(entry["paragraphs"], int) and isinstance(entry["mentions"], dict)
+                and all(isinstance(found, list) and all(isinstance(x, dict) and _MENTION_KEYS <= x.keys()
+                                                        for x in found)
+                        for found in entry["mentions"].values())):
+            return False
+    return all(isinstance(e, dict) and _EVENT_KEYS <= e.keys() and isinstance(e["sources"], list)
+               for e in m.events)
+
+
 def _check(data: Path) -> Manifest:
     """The manifest of a usable index at ``data``; raises IndexProblem with the reason otherwise."""
     manifest = Manifest.load(data)
     if manifest.schema != SCHEMA_VERSION:
-        raise IndexProblem(f"it was made by schema version {manifest.schema}, this tool uses {SCHEMA_VERSION}")
+        raise IndexProblem(f"it was made by schema version {manifest.schema!r}, this tool uses {SCHEMA_VERSION}")
+    if not _well_formed(manifest):
+        raise IndexProblem("its manifest does not have the fields this version writes")
     try:
         tocs = _toc_hashes(data)
     except OSError as err:

@@ -119,10 +119,27 @@ class Explorer:
         """Open the index, first building or repairing it from the corpus if it needs it.
 
         ``notice`` hears one line per thing worth telling (a rebuild and why, skipped files).
-        With ``build=False`` a missing or damaged index raises IndexProblem instead.
+        With ``build=False`` a missing or damaged index raises IndexProblem instead. An index that
+        cannot be updated now (another process is writing it, a read-only folder, a full disk) is
+        opened as it is, with a notice; only when there is none to open is the error raised.
         """
         if build:
-            report = cls.build(paths, progress=progress)
+            try:
+                report = cls.build(paths, progress=progress, wait=1.0)
+            except (IndexBusy, OSError) as err:
+                try:
+                    explorer = cls(_index.CorpusIndex(paths.index))
+                except (IndexProblem, OSError):
+                    explorer = None
+                if explorer is None and not isinstance(err, IndexBusy):
+                    raise
+                if explorer is not None:
+                    if notice:
+                        why = str(err) if isinstance(err, IndexBusy) else \
+                            f"cannot update the index ({err.strerror or err})"
+                        notice(f"{why}; searching it as it was")
+                    return explorer
+                report = cls.build(paths, progress=progress)  # none yet: wait for the other writer
             if notice:
                 for line in report.notices + report.problems:
                     notice(line)
@@ -138,8 +155,8 @@ class Explorer:
 
     @staticmethod
     def build(paths: Paths, *, rebuild: bool = False,
-              progress: Callable[[int, int], None] | None = None) -> BuildReport:
-        return _index.update(paths.corpus, paths.index, rebuild=rebuild, progress=progress)
+              progress: Callable[[int, int], None] | None = None, wait: float = 30.0) -> BuildReport:
+        return _index.update(paths.corpus, paths.index, rebuild=rebuild, progress=progress, wait=wait)
 
     def refresh(self) -> bool:
         """Switch to a newer index if another process has updated it; True if it did."""
