@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import heapq
 import json
 import os
 import pickle
@@ -25,7 +26,8 @@ import shutil
 import struct
 import time
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
+from itertools import chain
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -37,6 +39,13 @@ from whoosh.codec import whoosh3 as _whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, AndGroup
 from whoosh.query import Every, Query, Term
+from whoosh.columns import NumericColumn as _NumericColumn
+from whoosh.matching import AndMaybeMatcher as _AndMaybeMatcher, AndNotMatcher as _AndNotMatcher
+from whoosh.matching import FilterMatcher as _FilterMatcher, IntersectionMatcher as _IntersectionMatcher
+from whoosh.matching import NullMatcherClass as _NullMatcher, UnionMatcher as _UnionMatcher
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25FScorer as _BM25FScorer
+from whoosh.util.numeric import byte_to_length
 from whoosh.support.charset import accent_map
 
 from . import dates, ingest, sectors, timeline
@@ -61,6 +70,8 @@ def _cached_column_reader(self, fieldname, column):
 
 
 _whoosh3.W3PerDocReader._cached_reader = _cached_column_reader
+_W3LeafMatcher = _whoosh3.W3LeafMatcher
+_NumericReader = _NumericColumn.Reader
 
 # Case-folded, accent-folded, stemmed words. The tokenizer splits on apostrophes and on '-', '–'
 # and '—', so "Pakistan's" and "Pakistan’s" give the same words and "two-day" gives two.
@@ -720,6 +731,118 @@ def _check(data: Path) -> Manifest:
 
 # --- reading -----------------------------------------------------------------------------------
 
+# Whoosh matches and scores one posting at a time through a tree of matcher objects: a few
+# microseconds a posting, 60 ms for a word in a fifth of 100k paragraphs. The functions below give
+# the same documents and the same scores (the same float operations in the same order) from whole
+# blocks of postings, for the matcher types the query parser makes of words, prefixes, fuzzy words
+# and AND/OR/ANDNOT; any other matcher (phrases, NOT) is run by Whoosh itself, as before.
+
+def _leaf_ids(matcher) -> list[int]:
+    """The remaining document numbers of a W3LeafMatcher, read a block at a time."""
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids[matcher._i:matcher._blocklength])
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return ids
+
+
+def _doc_set(matcher) -> set[int]:
+    """The documents ``matcher`` (fresh from query.matcher) matches in its segment."""
+    kind = type(matcher)
+    if kind is _W3LeafMatcher:
+        return set(_leaf_ids(matcher))
+    if kind is _FilterMatcher and isinstance(matcher._ids, (set, frozenset)):
+        found = _doc_set(matcher.child)
+        return found - matcher._ids if matcher._exclude else found & matcher._ids
+    if kind is _UnionMatcher:
+        return _doc_set(matcher.a) | _doc_set(matcher.b)
+    if kind is _IntersectionMatcher:
+        return _doc_set(matcher.a) & _doc_set(matcher.b)
+    if kind is _AndNotMatcher:
+        return _doc_set(matcher.a) - _doc_set(matcher.b)
+    if kind is _AndMaybeMatcher:
+        return _doc_set(matcher.a)
+    if kind is _NullMatcher:
+        return set()
+    return set(matcher.all_ids())
+
+
+def _doc_scores(matcher, lengths: Callable[[str], list | None]) -> dict[int, float]:
+    """Each document ``matcher`` (fresh, scoring) matches, with the score Whoosh gives it."""
+    kind = type(matcher)
+    if kind is _W3LeafMatcher and type(matcher.scorer) is _BM25FScorer:
+        of_doc = lengths(matcher._term[0]) if matcher._term else None
+        if of_doc is not None:
+            return _leaf_scores(matcher, of_doc)
+    elif kind is _FilterMatcher and isinstance(matcher._ids, (set, frozenset)):
+        found = _doc_scores(matcher.child, lengths)
+        ids, boost = matcher._ids, matcher.boost
+        if matcher._exclude:
+            return {n: v * boost for n, v in found.items() if n not in ids}
+        return {n: v * boost for n, v in found.items() if n in ids}
+    elif kind is _UnionMatcher:
+        a, b = _doc_scores(matcher.a, lengths), _doc_scores(matcher.b, lengths)
+        for n, v in b.items():
+            a[n] = a[n] + v if n in a else v
+        return a
+    elif kind is _IntersectionMatcher:
+        a, b = _doc_scores(matcher.a, lengths), _doc_scores(matcher.b, lengths)
+        return {n: v + b[n] for n, v in a.items() if n in b}
+    elif kind is _AndNotMatcher:
+        a, b = _doc_scores(matcher.a, lengths), _doc_set(matcher.b)
+        return {n: v for n, v in a.items() if n not in b}
+    elif kind is _AndMaybeMatcher:
+        a, b = _doc_scores(matcher.a, lengths), _doc_scores(matcher.b, lengths)
+        return {n: v + b[n] if n in b else v for n, v in a.items()}
+    elif kind is _NullMatcher:
+        return {}
+    found = {}
+    while matcher.is_active():
+        found[matcher.id()] = matcher.score()
+        matcher.next()
+    return found
+
+
+def _leaf_scores(matcher, of_doc: list) -> dict[int, float]:
+    """BM25FScorer.score for each posting of a W3LeafMatcher: _score(weight, field length)."""
+    score = matcher.scorer._score
+    found: dict[int, float] = {}
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start, stop = matcher._i, matcher._blocklength
+        for n, weight in zip(matcher._ids[start:stop], matcher._weights[start:stop]):
+            found[n] = score(weight, of_doc[n])
+        matcher._i = stop - 1
+        matcher.next()
+    return found
+
+
+_BYTE_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as doc_field_length decodes
+
+
+def _segment_lengths(reader, field: str) -> list | None:
+    """Each document's length of ``field`` in one segment, as Whoosh's doc_field_length gives it
+    to BM25F (via the lengths column, a byte per document); None where that path does not apply."""
+    try:
+        perdoc = reader._perdoc
+        column = perdoc._cached_reader(_whoosh3._lenfield(field), _whoosh3.LENGTHS_COLUMN)
+        if column is None or type(column) is not _NumericReader or column._fixedlen != 1:
+            return None
+        raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
+        count = reader.doc_count_all()
+        default = column._unpack(column._defaultbytes)[0]
+        return [_BYTE_LENGTHS[b] for b in raw] + [_BYTE_LENGTHS[default]] * max(0, count - len(raw))
+    except (AttributeError, TypeError):
+        return None
+
+
+
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
 FIELD_ALIASES = {"sectors": "sector", "dates": "date", "body": "text"}
@@ -738,7 +861,17 @@ class CorpusIndex:
         except DAMAGE as err:
             raise IndexProblem(f"it is damaged ({err.__class__.__name__})") from None
         self._parser = self._make_parser()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was worked out for the current searcher (its documents, sectors, events)."""
         self._sector_docs: dict[str, frozenset[int]] = {}
+        self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
+        self._all_docs: frozenset[int] | None = None
+        self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
+        self._doc_sectors: tuple[list[str], list[tuple[int, ...]]] | None = None
+        self._events: list | None = None
+        self._event_docs: list[tuple[int | None, ...]] | None = None
 
     def _make_parser(self) -> MultifieldParser:
         parser = MultifieldParser(["text", "heading"], schema=self._ix.schema, group=AndGroup)
@@ -752,6 +885,11 @@ class CorpusIndex:
     def refresh(self) -> bool:
         """Pick up a newer committed index; True if something changed."""
         try:
+            if _toc_hashes(self.data) == self.manifest.toc:
+                return False  # the usual case, found without reading the manifest
+        except OSError:
+            return False
+        try:
             manifest = _check(self.data)
         except IndexProblem:
             return False  # mid-update or damaged: keep serving what we have
@@ -764,7 +902,7 @@ class CorpusIndex:
             return False
         old_searcher, old_ix = self._searcher, self._ix
         self._ix, self._searcher, self.manifest = ix, searcher, manifest
-        self._sector_docs.clear()
+        self._forget()
         old_searcher.close()
         old_ix.close()
         return True
@@ -786,21 +924,91 @@ class CorpusIndex:
         return Every()
 
     def matching(self, query: Query) -> frozenset[int]:
+        """The documents ``query`` matches; the last few queries' answers are kept.
+
+        The app asks for the same query three times per keystroke (results, sector counts,
+        timeline); sets of documents are worked out from whole blocks of postings (see _doc_set).
+        """
+        if isinstance(query, Every):
+            return self.all_docs()
         try:
-            return frozenset(self._searcher.docs_for_query(query))
+            found = self._matches.get(query)
+            if found is None:
+                found = frozenset(self._evaluate(query, scored=False))
+                self._remember(query, found)
+            return found
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def _remember(self, query: Query, found: frozenset[int]) -> None:
+        self._matches[query] = found
+        self._matches.move_to_end(query)
+        while len(self._matches) > 8:
+            self._matches.popitem(last=False)
+
+    def all_docs(self) -> frozenset[int]:
+        """Every live document (the ones ``Every()`` matches)."""
+        if self._all_docs is None:
+            found: set[int] = set()
+            for sub, offset in self._searcher.leaf_searchers():
+                reader = sub.reader()
+                found.update(range(offset, offset + reader.doc_count_all()))
+                if reader.has_deletions():
+                    found.difference_update(offset + n for n in range(reader.doc_count_all())
+                                            if reader.is_deleted(n))
+            self._all_docs = frozenset(found)
+        return self._all_docs
+
+    def _evaluate(self, query: Query, scored: bool):
+        """Documents (a set) or documents and scores (a dict) of ``query``, over every segment."""
+        out: set[int] | dict[int, float] = {} if scored else set()
+        context = self._searcher.context() if scored else None
+        for sub, offset in self._searcher.leaf_searchers():
+            try:
+                matcher = query.matcher(sub, context if scored else sub.boolean_context())
+            except TermNotFound:
+                continue
+            if scored:
+                found = _doc_scores(matcher, lambda field, sub=sub: self._field_lengths(sub, field))
+                out.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
+            else:
+                found = _doc_set(matcher)
+                out.update(found if not offset else (offset + n for n in found))
+        return out
+
+    def _field_lengths(self, sub, field: str) -> list | None:
+        """The length Whoosh scores each document of a segment's ``field`` with (None: no column)."""
+        key = (id(sub.reader()), field)
+        if key not in self._lengths:
+            self._lengths[key] = _segment_lengths(sub.reader(), field)
+        return self._lengths[key]
+
+    def search(self, query: Query, within: frozenset[int] | None,
+               limit: int | None) -> tuple[frozenset[int], list[tuple[int, float]]]:
+        """All documents ``query`` matches, and the best ``limit`` of those ``within`` (if given).
+
+        Every match is scored, as Whoosh's own unlimited search scores them, and the best come first
+        with ties in document order. Whoosh's top-N search skips documents by estimated score
+        bounds, and on indexes of several segments those bounds were not always above the real
+        scores: it could leave out a document that belonged in the top 20.
+        """
+        try:
+            scores = self._evaluate(query, scored=True)
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+        matched = frozenset(scores)
+        self._remember(query, matched)
+        if within is not None:
+            scores = {n: v for n, v in scores.items() if n in within}
+        count = len(scores) if limit is None else limit
+        best = heapq.nsmallest(count, scores.items(), key=lambda item: (-item[1], item[0]))
+        return matched, [(n, float(v or 0.0)) for n, v in best]
 
     def ranked(self, query: Query, allowed: frozenset[int] | None, limit: int) -> list[tuple[int, float]]:
         """The top ``limit`` documents by score, among ``allowed`` if given."""
         if allowed is not None and not allowed:
-            return []  # Whoosh reads an empty filter as no filter at all
-        try:
-            results = self._searcher.search(query, limit=limit,
-                                            filter=None if allowed is None else set(allowed))
-            return [(hit.docnum, float(hit.score or 0.0)) for hit in results]
-        except DAMAGE as err:
-            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+            return []
+        return self.search(query, allowed, limit)[1]
 
     def stored(self, docnum: int) -> dict:
         return self._searcher.stored_fields(docnum)
@@ -813,11 +1021,88 @@ class CorpusIndex:
     def doc_for_ref(self, ref: str) -> int | None:
         return self._searcher.document_number(ref=ref)
 
+    # the timeline
+
+    def events(self) -> list[timeline.Event]:
+        """The timeline's events, read once for this searcher (a new list each call)."""
+        if self._events is None:
+            self._events = [timeline.Event.from_dict(e) for e in self.manifest.events]
+        return list(self._events)
+
+    def events_within(self, docs: frozenset[int]) -> list[timeline.Event]:
+        """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``.
+
+        Which document each source is was worked out once per searcher (see _event_sources), so
+        this is set lookups only; an event kept whole is returned as it is (events are frozen).
+        """
+        events = self.events()
+        if self._event_docs is None:
+            self._event_docs = self._event_sources(events)
+        kept = []
+        for event, sources in zip(events, self._event_docs):
+            inside = [n in docs for n in sources]
+            if all(inside):
+                kept.append(event)
+            elif any(inside):
+                kept.append(replace(event, sources=tuple(
+                    source for source, yes in zip(event.sources, inside) if yes)))
+        return kept
+
+    def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
+        """The document of each source of each event (None for a paragraph not in the index).
+
+        A ref is "article:number"; an article's documents are added in paragraph order and stay in
+        that order through deletions and merges, so its n-th document is paragraph n. One term
+        lookup per article instead of one per ref; where the count disagrees with the manifest the
+        ref is looked up itself.
+        """
+        by_article: dict[str, list[int] | None] = {}
+        refs = {}
+        for event in events:
+            for source in event.sources:
+                if source.ref in refs:
+                    continue
+                article, _, number = source.ref.rpartition(":")
+                if article not in by_article:
+                    docs = sorted(self._evaluate(Term("article", article), scored=False))
+                    entry = self.manifest.articles.get(article)
+                    by_article[article] = docs if entry and entry.get("paragraphs") == len(docs) else None
+                docs = by_article[article]
+                if docs is not None and number.isdigit() and 1 <= int(number) <= len(docs) \
+                        and str(int(number)) == number:
+                    refs[source.ref] = docs[int(number) - 1]
+                else:
+                    refs[source.ref] = self.doc_for_ref(source.ref)
+        return [tuple(refs[source.ref] for source in event.sources) for event in events]
+
     def sector_docs(self, path: str) -> frozenset[int]:
         """Documents tagged with ``path`` or a descendant; cached for this searcher."""
         if path not in self._sector_docs:
-            self._sector_docs[path] = frozenset(self._searcher.docs_for_query(Term("sector", path)))
+            self._sector_docs[path] = frozenset(self._evaluate(Term("sector", path), scored=False))
         return self._sector_docs[path]
+
+    def sector_counts(self, docs: frozenset[int], paths: list[str]) -> dict[str, int]:
+        """How many of ``docs`` each sector path holds (a document counts in every path it has).
+
+        Intersecting ``docs`` with each sector's documents costs a pass over the smaller set per
+        sector; for a large ``docs`` it is cheaper to count each document's sectors once.
+        """
+        sets = [self.sector_docs(path) for path in paths]
+        if len(docs) * 4 < sum(min(len(docs), len(found)) for found in sets):
+            names, of_doc = self._sectors_of_docs(paths)
+            counts = Counter(chain.from_iterable(of_doc[n] for n in docs if n < len(of_doc)))
+            return {path: counts.get(i, 0) for i, path in enumerate(names)}
+        return {path: len(docs & found) for path, found in zip(paths, sets)}
+
+    def _sectors_of_docs(self, paths: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
+        if self._doc_sectors is None or self._doc_sectors[0] != paths:
+            size = max((n for path in paths for n in self.sector_docs(path)), default=-1) + 1
+            of_doc: list[list[int]] = [[] for _ in range(size)]
+            for i, path in enumerate(paths):
+                for n in self.sector_docs(path):
+                    of_doc[n].append(i)
+            self._doc_sectors = (list(paths), [tuple(found) for found in of_doc])
+        return self._doc_sectors
 
     def highlight_terms(self, query: Query) -> set[str]:
         """The indexed words of the text field that the query matches (prefixes, fuzzy expanded)."""
@@ -860,8 +1145,17 @@ def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Character spans in ``text`` of the words whose analyzed form is in ``words``."""
     if not words:
         return []
-    return [(t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
-            if t.text in words]
+    if _TOKENS is None:
+        return [(t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
+                if t.text in words]
+    folded = _FOLDED  # as analyze(): the same tokens, each distinct word folded once
+    spans = []
+    for match in _TOKENS.finditer(text):
+        raw = match.group()
+        word = folded[raw] if raw in folded else folded.setdefault(raw, _fold(raw))
+        if word is not None and word in words:
+            spans.append(match.span())
+    return spans
 
 
 def check_syntax(text: str) -> None:

@@ -6,6 +6,7 @@ Every method returns plain dataclasses; any query string gives a result or a ``Q
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from . import index as _index
 from .index import BuildReport, IndexBusy, IndexProblem, QueryError
 from .paths import Paths
-from .timeline import Event, restrict
+from .timeline import Event
 
 __all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "ArticleText",
            "QueryError", "IndexBusy", "IndexProblem", "BuildReport", "Event"]
@@ -207,14 +208,17 @@ class Explorer:
         sources of a timeline event).
         """
         parsed = self._parse(query)
-        allowed = self._allowed(parsed, sector, refs)
+        within = self._within(sector, refs)
+        if query.strip():  # one pass gives the matches (for the count) and the best of them
+            matched, ranked = self._index.search(parsed, within, limit or None)
+            allowed = matched if within is None else matched & within
+        else:  # browsing: corpus order
+            everything = self._index.all_docs()
+            allowed = everything if within is None else everything & within
+            ranked = [(n, 0.0) for n in (heapq.nsmallest(limit, allowed) if limit else sorted(allowed))]
         suggestion = None
         if not allowed and query.strip():
             suggestion = self._index.suggest(query)
-        if query.strip():
-            ranked = self._index.ranked(parsed, allowed, limit or len(allowed) or 1)
-        else:  # browsing: corpus order
-            ranked = [(n, 0.0) for n in sorted(allowed)[: limit or None]]
         words = self._index.highlight_terms(parsed) if query.strip() else set()
         hits = tuple(self._hit(self._index.stored(n), score, words) for n, score in ranked)
         return SearchResult(query, len(allowed), suggestion, hits, sector)
@@ -225,24 +229,26 @@ class Explorer:
     def sector_tree(self, query: str | None = None) -> SectorNode:
         """The taxonomy with, per node, how many matching paragraphs sit in it or below it."""
         matched = self._index.matching(self._parse(query or ""))
+        paths = []
+        stack = list(self._index.manifest.sectors)
+        while stack:
+            spec = stack.pop()
+            paths.append(spec["path"])
+            stack.extend(spec.get("children", ()))
+        counts = self._index.sector_counts(matched, paths)
 
         def node(spec: dict) -> SectorNode:
             children = tuple(node(child) for child in spec.get("children", ()))
-            count = len(matched & self._index.sector_docs(spec["path"]))
-            return SectorNode(spec["name"], spec["path"], count, children)
+            return SectorNode(spec["name"], spec["path"], counts[spec["path"]], children)
 
         roots = tuple(node(spec) for spec in self._index.manifest.sectors)
         return SectorNode(self.info().name or "All sectors", "", len(matched), roots)
 
     def timeline(self, query: str | None = None, sector: str | None = None) -> list[Event]:
         """Events in date order, each cut to the sources that match the query and sector."""
-        events = [Event.from_dict(e) for e in self._index.manifest.events]
         if not (query or "").strip() and not sector:
-            return events
-        allowed = self._allowed(self._parse(query or ""), sector, None)
-        refs = {ref for ref in {s.ref for e in events for s in e.sources}
-                if self._docnum(ref) in allowed}
-        return restrict(events, refs)
+            return self._index.events()
+        return self._index.events_within(self._allowed(self._parse(query or ""), sector, None))
 
     # helpers
 
@@ -260,6 +266,18 @@ class Explorer:
         if refs is not None:
             allowed &= {self._docnum(ref) for ref in refs}
         return allowed
+
+    def _within(self, sector: str | None, refs: set[str] | None) -> frozenset[int] | None:
+        """The documents ``sector`` and ``refs`` keep (None: no restriction)."""
+        within = None
+        if sector:
+            if not self._known_sector(sector):
+                raise QueryError(f"no sector {sector!r} (see `tui sectors`)")
+            within = self._index.sector_docs(sector)
+        if refs is not None:
+            docs = frozenset(self._docnum(ref) for ref in refs)
+            within = docs if within is None else within & docs
+        return within
 
     def _known_sector(self, path: str) -> bool:
         stack = list(self._index.manifest.sectors)
