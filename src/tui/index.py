@@ -3,18 +3,24 @@
 Layout of an index folder (``index/`` in a checkout)::
 
     index/
-      data/           the Whoosh index and manifest.json, swapped in whole after a full build
+      data/           the Whoosh index, manifest.json, events.pickle and timeline.sqlite,
+                      swapped in whole after a full build
       data.new/       a full build in progress (removed if it fails)
       .write.lock     held by whoever updates the index
 
 ``manifest.json`` says what the index holds: the schema version, a content hash per article file,
-the hashes of the taxonomy and the corpus settings, the hash of Whoosh's table of contents (a
-pickle: we only open an index whose TOC we wrote), the articles' metadata and the timeline's events.
+the size and times each file had when it was last read (so an update reads only files that
+changed), the hashes of the taxonomy and the corpus settings, the hash of Whoosh's table of
+contents (a pickle: we only open an index whose TOC we wrote), the articles' metadata, and the hash
+of ``events.pickle``, the timeline's events (also ours, checked the same way). ``timeline.sqlite``
+keeps what the events are made of (each date mention's draft, every word's paragraph count) so that
+an update re-merges only the events an article's change can touch; only updates read it.
 Reading needs no lock: Whoosh readers see the last committed generation.
 """
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import hashlib
 import heapq
@@ -32,6 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from datetime import date as _date
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
@@ -46,11 +53,13 @@ from whoosh.matching import NullMatcherClass as _NullMatcher, UnionMatcher as _U
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer as _BM25FScorer
 from whoosh.util.numeric import byte_to_length
+from whoosh.formats import Positions as _Positions
+from whoosh.query.spans import SpanNear2 as _SpanNear2
 from whoosh.support.charset import accent_map
 
 from . import dates, ingest, sectors, timeline
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events and their makings left the manifest; file sizes and times came in
 
 
 def _cached_column_reader(self, fieldname, column):
@@ -72,6 +81,8 @@ def _cached_column_reader(self, fieldname, column):
 _whoosh3.W3PerDocReader._cached_reader = _cached_column_reader
 _W3LeafMatcher = _whoosh3.W3LeafMatcher
 _NumericReader = _NumericColumn.Reader
+_SpanNear2Matcher = _SpanNear2.SpanNear2Matcher
+_from_ordinal = _date.fromordinal
 
 # Case-folded, accent-folded, stemmed words. The tokenizer splits on apostrophes and on '-', '–'
 # and '—', so "Pakistan's" and "Pakistan’s" give the same words and "two-day" gives two.
@@ -177,9 +188,16 @@ class Manifest:
     corpus_name: str = ""
     window: dict | None = None
     sectors: list[dict] = field(default_factory=list)  # the taxonomy tree: name, path, children
-    articles: dict[str, dict] = field(default_factory=dict)  # id -> metadata, digest, mentions
+    articles: dict[str, dict] = field(default_factory=dict)  # id -> metadata, digest
     problems: list[str] = field(default_factory=list)
+    # Since schema 2 the events are in events.pickle and the date mentions in timeline.sqlite; the
+    # manifest keeps both keys, empty, so that it has the shape older versions and checks expect.
     events: list[dict] = field(default_factory=list)
+    # every article file as last read: path -> [size, mtime_ns, ctime_ns, inode, article id or
+    # None if skipped, its problems]; trusted for files last modified RACY_NS before checked_ns
+    files: dict[str, list] = field(default_factory=dict)
+    checked_ns: int = 0
+    timeline: dict[str, str] = field(default_factory=dict)  # "events": sha256, "cache": token
 
     @classmethod
     def load(cls, folder: Path) -> "Manifest":
@@ -285,14 +303,13 @@ def _documents(article: ingest.Article, tagger: sectors.Tagger,
         )
 
 
-def _article_entry(article: ingest.Article, folder: Path,
-                   mentions: dict[int, list[dates.DateMention]]) -> dict:
+def _article_entry(article: ingest.Article, folder: Path) -> dict:
     return {
         "file": article.path.relative_to(folder).as_posix(), "digest": article.digest,
         "title": article.title, "date": article.date.isoformat() if article.date else None,
         "place": article.place, "source": article.source, "url": article.url,
         "paragraphs": len(article.paragraphs), "headings": list(article.headings),
-        "mentions": {str(n): [m.to_dict() for m in ms] for n, ms in mentions.items() if ms},
+        "mentions": {},  # since schema 2 in timeline.sqlite
     }
 
 
@@ -305,15 +322,17 @@ def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progres
     """Bring the index at ``root`` up to date with ``corpus``; re-index only what changed.
 
     A full build happens on ``rebuild``, or when the index is missing, damaged or made with another
-    schema, taxonomy or corpus settings; it is written aside and swapped in whole.
+    schema, taxonomy or corpus settings; it is written aside and swapped in whole. Otherwise only
+    the files whose size or times differ from the manifest's are read, only the articles whose
+    content changed are re-indexed, and only the timeline's events they can touch are merged again.
     """
     started = time.perf_counter()
     report = BuildReport()
-    read = ingest.read_corpus(corpus)  # raises CorpusError for a missing corpus folder
-    report.problems = [str(p) for p in read.problems]
+    corpus = Path(corpus)
+    listing: list[ingest.Problem] = []
+    paths = ingest.article_files(corpus, listing)  # raises CorpusError for a missing corpus folder
     taxonomy, taxonomy_problem = sectors.load_taxonomy(corpus)
     window, window_problem = dates.load_window(corpus)
-    report.problems += [p for p in (taxonomy_problem, window_problem) if p]
     tagger = sectors.compile_taxonomy(taxonomy, analyze)
     settings = _settings_digest(corpus)
 
@@ -323,102 +342,180 @@ def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progres
         if not rebuild:
             try:
                 old = _check(data)
+                _TimelineCache.check(data, old)
             except IndexProblem as err:
+                old = None
                 if data.exists() or (root / "data.new").exists():
                     report.notices.append(f"rebuilding the index: {err}")
         if old is not None and (old.taxonomy, old.settings) != (taxonomy.digest, settings):
             report.notices.append("rebuilding the index: the taxonomy or corpus settings changed")
             old = None
 
-        current = {a.id: a for a in read.articles}
+        read = _read_corpus(corpus, paths, listing, old)
+        report.problems = read.problems + [p for p in (taxonomy_problem, window_problem) if p]
         if old is None:
-            changed, removed = list(current), []
+            changed, removed = list(read.order), []
         else:
-            changed = [i for i, a in current.items()
-                       if i not in old.articles or old.articles[i]["digest"] != a.digest]
+            changed = [i for i in read.order if i in read.fresh and (
+                i not in old.articles or old.articles[i]["digest"] != read.fresh[i].digest
+                or old.articles[i]["file"] != read.files_of[i])]
+            current = set(read.order)
             removed = [i for i in old.articles if i not in current]
-
-        def make_manifest(entries: dict[str, dict], events: list[timeline.Event]) -> Manifest:
-            return Manifest(
-                taxonomy=taxonomy.digest, settings=settings,
-                corpus_name=_corpus_name(corpus), window=_window_dict(window),
-                sectors=[_sector_spec(sector) for sector in taxonomy.roots],
-                articles=entries, problems=report.problems, events=[e.to_dict() for e in events],
-            )
-
+        renewed = set(changed)
+        entries = {i: _article_entry(read.fresh[i], corpus) if i in renewed else old.articles[i]
+                   for i in read.order}
+        manifest = Manifest(
+            taxonomy=taxonomy.digest, settings=settings,
+            corpus_name=_corpus_name(corpus), window=_window_dict(window),
+            sectors=[_sector_spec(sector) for sector in taxonomy.roots],
+            articles=entries, problems=report.problems, files=read.files, checked_ns=read.checked_ns,
+            timeline=dict(old.timeline) if old else {},
+        )
         if old is None:
-            articles = [current[i] for i in changed]
-            _full_build(root, articles, tagger, window, progress,
-                        lambda parts: make_manifest(*_entries_and_events(corpus, articles, parts)))
+            _full_build(root, [read.fresh[i] for i in changed], read.files_of, tagger, window,
+                        progress, manifest)
             report.rebuilt = True
-        else:
-            mentions = {i: _mentions_of(current[i], window) for i in changed}
-            entries = {}
-            for i, article in current.items():
-                if i in mentions:
-                    entries[i] = _article_entry(article, corpus, mentions[i])
-                else:
-                    entries[i] = old.articles[i]
-            manifest = make_manifest(entries, _build_events(_all_mentions(read.articles, entries)))
-            if changed or removed or (old.events, old.problems) != (manifest.events, manifest.problems):
-                _incremental(data, [current[i] for i in changed], removed, tagger, mentions, manifest,
-                             progress)
+        elif changed or removed or old.problems != manifest.problems:
+            _incremental(data, old, [read.fresh[i] for i in changed], removed, read.files_of,
+                         tagger, window, manifest, progress)
+        elif old.files != manifest.files:  # only sizes or times: no need to touch the index
+            manifest.toc = old.toc
+            manifest.save(data)
         report.reindexed, report.removed = changed, removed
 
-    report.articles = len(read.articles)
-    report.paragraphs = sum(len(a.paragraphs) for a in read.articles)
+    report.articles = len(entries)
+    report.paragraphs = sum(entry["paragraphs"] for entry in entries.values())
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _all_mentions(articles: list[ingest.Article], entries: dict[str, dict]):
-    for article in articles:
-        stored = entries[article.id]["mentions"]
-        for paragraph in article.paragraphs:  # every paragraph: merging weighs words corpus-wide
-            yield paragraph, [dates.DateMention.from_dict(m) for m in stored.get(str(paragraph.number), ())]
+RACY_NS = 2_000_000_000  # a file modified this close before it was read is read again next time
 
 
-def _build_events(corpus) -> list[timeline.Event]:
-    """What :func:`timeline.build_events` gives, found without trying every event against every other."""
-    paragraphs = list(corpus)
-    stems = _Stems()
-    words: Counter = Counter()
-    for paragraph, _ in paragraphs:
-        words.update(stems(paragraph.text))
-    common = _common_from(words, len(paragraphs))
-    return _merge_drafts([timeline._draft(paragraph, mention, common)
-                          for paragraph, mentions in paragraphs for mention in mentions])
+@dataclass
+class _Read:
+    """The corpus as ingest.read_corpus reads it, with the unchanged files taken from the manifest."""
+
+    order: list[str]  # article ids, in corpus order
+    files_of: dict[str, str]  # article id -> its file, relative to the corpus
+    fresh: dict[str, ingest.Article]  # the articles read this time (every one on a full build)
+    files: dict[str, list]  # the manifest's record of every file
+    problems: list[str]
+    checked_ns: int
 
 
-def _merge_drafts(drafts: list) -> list[timeline.Event]:
-    """The events of ``drafts`` (in corpus order) merged as :func:`timeline.build_events` does.
+def _read_corpus(corpus: Path, paths: list[Path], listing: list, old: Manifest | None) -> _Read:
+    """What ingest.read_corpus gives, reading only the files that changed since ``old``.
+
+    A file whose size, modification and change times and inode are those the manifest recorded,
+    and which had not been modified for RACY_NS before it was last read, is taken as unchanged
+    (as git and make do); its article and problems are the manifest's. Every other file is read
+    with ingest.read_article, and the rest follows read_corpus: the same order, the same problems.
+    """
+    checked = time.time_ns()
+    read = _Read([], {}, {}, {}, [str(p) for p in listing], checked)
+    known = old.files if old is not None else {}
+    trusted_before = old.checked_ns - RACY_NS if old is not None else 0
+    seen: set[str] = set()
+    for path in paths:
+        name = path.relative_to(corpus).as_posix()
+        try:
+            info = os.stat(path)
+            stat = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            name.encode("utf-8")  # a name that is not UTF-8 cannot go in the manifest
+        except (OSError, UnicodeEncodeError):
+            stat = None
+        record = known.get(name)
+        article = None
+        if record is not None and stat is not None and record[:4] == stat and stat[1] < trusted_before \
+                and (record[4] is None or old.articles.get(record[4], {}).get("file") == name):
+            article_id, problems = record[4], list(record[5])
+        else:
+            article, found = ingest.read_article(corpus, path)
+            article_id = article.id if article is not None else None
+            problems = [str(problem) for problem in found]
+        read.problems.extend(problems)
+        if stat is not None:
+            read.files[name] = stat + [article_id, problems]
+        if article_id is None:
+            continue
+        if article_id in seen:
+            read.problems.append(str(ingest.Problem(
+                name, f"skipped: another file already has the id {article_id!r}")))
+            continue
+        seen.add(article_id)
+        read.order.append(article_id)
+        read.files_of[article_id] = name
+        if article is not None:
+            read.fresh[article_id] = article
+    return read
+
+
+# --- the timeline's events ---------------------------------------------------------------------
+
+def _date_key(event: timeline.Event) -> str | None:
+    """The group an event merges within (timeline's date key), as text; None: it never merges."""
+    return None if event.date is None else repr(timeline._date_key(event))
+
+
+def _merge_drafts(drafts: list) -> list[tuple]:
+    """The events of ``drafts`` ((position, draft), in corpus order) merged as build_events does.
 
     ``build_events`` merges each new draft into the first earlier draft that reports the same thing,
     and that needs the same date key and at least one shared key term. So drafts are looked up by
     date key and term, and tried in the order ``build_events`` would try them: the same merges, in
-    the same list order, in time linear in the drafts rather than quadratic (10k paragraphs: 9.9 s
-    before). Undated drafts never merge.
+    time linear in the drafts rather than quadratic (10k paragraphs: 9.9 s before). Undated drafts
+    never merge. Gives (event, position of its first draft, date key), unsorted.
     """
-    kept: list = []  # in the order build_events keeps them
+    kept: list = []  # [position, draft], in the order build_events keeps them
     by_key: dict[tuple, dict[str, list[int]]] = {}  # date key -> term -> drafts (positions) having it
-    for new in drafts:
+    for position, new in drafts:
         if new.event.date is None:
-            kept.append(new)
+            kept.append([position, new])
             continue
         postings = by_key.setdefault(timeline._date_key(new.event), {})
         candidates = sorted({i for term in new.terms for i in postings.get(term, ())})
         for i in candidates:
-            if timeline._same_report(kept[i], new):
-                added = new.terms - kept[i].terms
-                kept[i] = timeline._merged(kept[i], new)
+            if timeline._same_report(kept[i][1], new):
+                added = new.terms - kept[i][1].terms
+                kept[i][1] = timeline._merged(kept[i][1], new)
                 for term in added:
                     postings.setdefault(term, []).append(i)
                 break
         else:
             for term in new.terms:
                 postings.setdefault(term, []).append(len(kept))
-            kept.append(new)
-    return sorted((draft.event for draft in kept), key=timeline._timeline_order)
+            kept.append([position, new])
+    return [(draft.event, position, _date_key(draft.event)) for position, draft in kept]
+
+
+def _in_order(items: list[tuple]) -> list[tuple]:
+    """Events in timeline order; ties in the order build_events made them (corpus order).
+
+    ``items`` are (event, position, key); the result is what events.pickle holds: (position,
+    key, the event as plain tuples), which pickle and unpickle several times faster than Events.
+    """
+    ordered = sorted(items, key=lambda item: (timeline._timeline_order(item[0]), item[1]))
+    return [(position, key, _event_tuple(event)) for event, position, key in ordered]
+
+
+def _event_tuple(event: timeline.Event) -> tuple:
+    return (event.date.toordinal() if event.date else None, event.precision, event.flags, event.label,
+            tuple((s.ref, s.span[0], s.span[1], s.text) for s in event.sources),
+            event.end_date.toordinal() if event.end_date else None)
+
+
+def _event_of(data: tuple) -> timeline.Event:
+    day, precision, flags, label, sources, end = data
+    return timeline.Event(
+        _from_ordinal(day) if day is not None else None, precision, flags, label,
+        tuple(timeline.Source(ref, (start, stop), text) for ref, start, stop, text in sources),
+        _from_ordinal(end) if end is not None else None)
+
+
+def _order_of(item: tuple) -> tuple:
+    """The sort key of an events.pickle item: timeline order, then position."""
+    return (timeline._timeline_order(_event_of(item[2])), item[0])
 
 
 class _Stems:
@@ -440,10 +537,178 @@ class _Stems:
         return found
 
 
+def _common_floor(paragraphs: int) -> float:
+    """timeline._common_words: a word in more paragraphs than this is common."""
+    return max(timeline.COMMON_MIN_PARAGRAPHS, timeline.COMMON_SHARE * paragraphs)
+
+
 def _common_from(words: Counter, paragraphs: int) -> frozenset[str]:
     """:func:`timeline._common_words` from the count of paragraphs having each word."""
-    floor = max(timeline.COMMON_MIN_PARAGRAPHS, timeline.COMMON_SHARE * paragraphs)
+    floor = _common_floor(paragraphs)
     return frozenset(word for word, count in words.items() if count > floor)
+
+
+EVENTS = "events.pickle"
+TIMELINE_CACHE = "timeline.sqlite"
+
+
+def _save_events(folder: Path, items: list[tuple]) -> str:
+    """Write events.pickle (events in timeline order, with position and key); its sha256."""
+    data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp = folder / (EVENTS + ".tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, folder / EVENTS)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load_events(folder: Path, digest: str) -> list[tuple]:
+    """events.pickle, if it is the one the manifest names (we only unpickle what we wrote)."""
+    try:
+        data = (folder / EVENTS).read_bytes()
+    except OSError as err:
+        raise IndexProblem(f"its timeline is unreadable ({err.strerror or err})") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise IndexProblem("its timeline does not match the manifest")
+    try:
+        return pickle.loads(data)
+    except DAMAGE as err:
+        raise IndexProblem(f"its timeline is damaged ({err.__class__.__name__})") from None
+
+
+class _TimelineCache:
+    """timeline.sqlite: each date mention's draft (its terms before common words are taken out)
+    and each word's paragraph count, so an update merges again only the date keys it touches."""
+
+    SCHEMA = """
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value);
+        CREATE TABLE words (stem TEXT PRIMARY KEY, n INTEGER NOT NULL);
+        CREATE TABLE drafts (article TEXT NOT NULL, file TEXT NOT NULL, para INTEGER NOT NULL,
+                             idx INTEGER NOT NULL, key TEXT, draft BLOB NOT NULL);
+        CREATE INDEX drafts_by_key ON drafts (key);
+        CREATE INDEX drafts_by_article ON drafts (article);
+    """
+
+    @staticmethod
+    def check(data: Path, manifest: Manifest) -> None:
+        """Raise IndexProblem unless the cache is the one the manifest names."""
+        import sqlite3
+
+        path = data / TIMELINE_CACHE
+        try:
+            if not path.is_file():
+                raise IndexProblem("its timeline cache is missing")
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = con.execute("SELECT value FROM meta WHERE name = 'token'").fetchone()
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError) as err:
+            raise IndexProblem(f"its timeline cache is unreadable ({err.__class__.__name__})") from None
+        if not row or row[0] != manifest.timeline.get("cache"):
+            raise IndexProblem("its timeline cache does not match the manifest")
+
+    @staticmethod
+    def _rows(article_id: str, file: str, drafts: list) -> list[tuple]:
+        return [(article_id, file, para, idx, _date_key(draft.event),
+                 pickle.dumps(draft, protocol=pickle.HIGHEST_PROTOCOL))
+                for para, idx, draft in drafts]
+
+    @classmethod
+    def create(cls, folder: Path, words: Counter, paragraphs: int,
+               drafts: list[tuple[str, str, list]]) -> str:
+        """A new cache in ``folder``: ``drafts`` is (article id, file, [(para, idx, draft)]); its token."""
+        import sqlite3
+        import uuid
+
+        token = uuid.uuid4().hex
+        con = sqlite3.connect(folder / TIMELINE_CACHE)
+        try:
+            with con:
+                con.executescript(cls.SCHEMA)
+                con.executemany("INSERT INTO words VALUES (?, ?)", words.items())
+                con.executemany("INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?)",
+                                [row for article_id, file, found in drafts
+                                 for row in cls._rows(article_id, file, found)])
+                con.executemany("INSERT INTO meta VALUES (?, ?)",
+                                [("paragraphs", paragraphs), ("token", token)])
+        finally:
+            con.close()
+        return token
+
+    @classmethod
+    def update(cls, data: Path, old_items: list[tuple], gone: dict[str, list[str]],
+               added: list[tuple[ingest.Article, str, list]]) -> tuple[list[tuple], str]:
+        """The events after the articles ``gone`` (id -> old paragraph texts) went and ``added``
+        (article, file, [(para, idx, draft)]) came; the cache is changed to match. Returns the
+        events (in timeline order, as events.pickle holds them) and the cache's new token."""
+        import sqlite3
+        import uuid
+
+        token = uuid.uuid4().hex
+        stems = _Stems()
+        delta: Counter = Counter()
+        count = 0
+        for texts in gone.values():
+            for text in texts:
+                delta.subtract(stems(text))
+            count -= len(texts)
+        for article, _, _ in added:
+            for paragraph in article.paragraphs:
+                delta.update(stems(paragraph.text))
+            count += len(article.paragraphs)
+        con = sqlite3.connect(data / TIMELINE_CACHE)
+        try:
+            with con:
+                before = con.execute("SELECT value FROM meta WHERE name = 'paragraphs'").fetchone()[0]
+                common = "SELECT stem FROM words WHERE n > ?"
+                common_before = {w for (w,) in con.execute(common, (_common_floor(before),))}
+                con.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT (stem) DO UPDATE "
+                                "SET n = n + excluded.n", [(w, n) for w, n in delta.items() if n])
+                con.execute("DELETE FROM words WHERE n <= 0")
+                after = before + count
+                common_after = frozenset(w for (w,) in con.execute(common, (_common_floor(after),)))
+                ids = list(gone)
+                keys: set[str] | None = set()
+                for chunk in range(0, len(ids), 500):
+                    marks = ",".join("?" * len(ids[chunk:chunk + 500]))
+                    keys.update(k for (k,) in con.execute(
+                        f"SELECT DISTINCT key FROM drafts WHERE article IN ({marks})", ids[chunk:chunk + 500]))
+                    con.execute(f"DELETE FROM drafts WHERE article IN ({marks})", ids[chunk:chunk + 500])
+                rows = [row for article, file, found in added for row in cls._rows(article.id, file, found)]
+                con.executemany("INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?)", rows)
+                keys.update(row[4] for row in rows)
+                keys.discard(None)
+                if common_after != common_before:  # every draft's terms change: merge them all again
+                    keys = None
+                    query, params = "SELECT file, para, idx, key, draft FROM drafts WHERE key IS NOT NULL", []
+                else:
+                    query, params = "SELECT file, para, idx, key, draft FROM drafts WHERE key IN " \
+                                    "(SELECT value FROM json_each(?))", [json.dumps(sorted(keys))]
+                groups: dict[str, list] = {}
+                for file, para, idx, key, blob in con.execute(query, params):
+                    groups.setdefault(key, []).append(((file, para, idx), pickle.loads(blob)))
+                con.execute("UPDATE meta SET value = ? WHERE name = 'paragraphs'", (after,))
+                con.execute("UPDATE meta SET value = ? WHERE name = 'token'", (token,))
+        finally:
+            con.close()
+        gone_ids = set(gone)
+        # the events no change can touch stay, in order; only the new ones are sorted in
+        items = [item for item in old_items
+                 if (item[1] is None and item[2][4][0][0].rpartition(":")[0] not in gone_ids)
+                 or (item[1] is not None and keys is not None and item[1] not in keys)]
+        new: list[tuple] = []
+        for group in groups.values():
+            group.sort(key=lambda entry: entry[0])
+            new.extend(_merge_drafts([(position, replace(draft, terms=draft.terms - common_after))
+                                      for position, draft in group]))
+        new.extend((draft.event, (file, para, idx), None) for article, file, found in added
+                   for para, idx, draft in found if draft.event.date is None)
+        for item in _in_order(new):
+            bisect.insort(items, item, key=_order_of)
+        return items, token
 
 
 def _corpus_name(corpus: Path) -> str:
@@ -466,7 +731,7 @@ def _window_dict(window) -> dict | None:
 
 
 PARALLEL_FROM = 2_000  # paragraphs; below this a helper process costs more than it saves
-WRITER_MB = 256  # per writer: the postings Whoosh sorts in memory before spilling to disk
+WRITER_MB = 2048  # per writer: the postings Whoosh sorts in memory before spilling to disk
 
 
 def _writer_procs(paragraphs: int) -> int:
@@ -487,28 +752,32 @@ def _add_all(writer, articles, tagger, mentions, progress: Progress | None) -> N
 
 @dataclass
 class _Part:
-    """What indexing a run of articles gives besides its documents: the makings of the manifest."""
+    """What indexing a run of articles gives besides its documents: the makings of the timeline."""
 
-    mentions: dict[str, dict[int, list[dates.DateMention]]]
     words: Counter  # stem -> paragraphs having it, for the timeline's common words
     paragraphs: int
-    drafts: list  # timeline drafts in corpus order, common words not yet taken out of their terms
+    drafts: list  # (article id, [(paragraph, mention index, draft)]) in corpus order; each draft
+    #               with all its words as terms (common words are taken out once all are counted)
     segment: object = None  # the Whoosh segment a helper process wrote
+
+
+def _drafts_of(article: ingest.Article, mentions: dict[int, list[dates.DateMention]]) -> list:
+    nothing_common: frozenset[str] = frozenset()
+    return [(paragraph.number, idx, timeline._draft(paragraph, mention, nothing_common))
+            for paragraph in article.paragraphs
+            for idx, mention in enumerate(mentions.get(paragraph.number, ()))]
 
 
 def _index_part(writer, articles, tagger, window, tick: Callable[[int], None]) -> _Part:
     """Add ``articles`` to ``writer``; date-tag them and gather what the timeline needs."""
-    part = _Part({}, Counter(), 0, [])
+    part = _Part(Counter(), 0, [])
     stems = _Stems()
-    nothing_common: frozenset[str] = frozenset()
     for article in articles:
         found = _mentions_of(article, window)
-        part.mentions[article.id] = found
-        _add_all(writer, [article], tagger, part.mentions, None)
+        _add_all(writer, [article], tagger, {article.id: found}, None)
         for paragraph in article.paragraphs:
             part.words.update(stems(paragraph.text))
-            for mention in found.get(paragraph.number, ()):
-                part.drafts.append(timeline._draft(paragraph, mention, nothing_common))
+        part.drafts.append((article.id, _drafts_of(article, found)))
         part.paragraphs += len(article.paragraphs)
         tick(len(article.paragraphs))
     return part
@@ -548,15 +817,16 @@ def _split(articles: list, count: int) -> list[list]:
     return [run for run in runs if run] or [[]]
 
 
-def _full_build(root: Path, articles, tagger, window, progress,
-                manifest_for: Callable[[list[_Part]], Manifest]) -> None:
+def _full_build(root: Path, articles, files_of: dict[str, str], tagger, window, progress,
+                manifest: Manifest) -> None:
     """Index everything into ``data.new``, then swap it in whole.
 
-    With enough paragraphs the articles are cut into runs, one per core, in corpus order: helper
-    processes index all runs but the last, each into a segment of its own, while this process
-    does the last; the table of contents then lists the segments in corpus order, so document
-    numbers follow the corpus as in a one-process build. Date tagging and the timeline's word
-    counts happen in the same processes; only merging the timeline's events is left for the end.
+    With enough paragraphs the articles are cut into runs, one per core, in corpus order, and a
+    helper process indexes each run into a segment of its own; the table of contents then lists
+    the segments in corpus order, so document numbers follow the corpus as in a one-process
+    build. Date tagging and the timeline's word counts happen in the helpers too; only merging the
+    timeline's events is left for this process, which does not grow by a writer's memory (in the
+    app it is the app's process).
     """
     import multiprocessing
     import threading
@@ -572,7 +842,7 @@ def _full_build(root: Path, articles, tagger, window, progress,
         ix = whoosh_index.create_in(str(fresh), make_schema())
         if len(runs) > 1:  # fork is quick, but unsafe in a threaded process (the app's worker)
             context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-        for run in runs[:-1]:
+        for run in runs if len(runs) > 1 else ():
             counter = context.Value("q", 0, lock=False)
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_helper, daemon=True,
@@ -590,8 +860,7 @@ def _full_build(root: Path, articles, tagger, window, progress,
 
         writer = ix.writer(limitmb=WRITER_MB)
         try:
-            last = _index_part(writer, runs[-1], tagger, window, tick)
-            parts = []
+            parts = [] if helpers else [_index_part(writer, runs[0], tagger, window, tick)]
             for process, _, receive in helpers:
                 while not receive.poll(0.1):
                     if not process.is_alive() and not receive.poll(0):
@@ -606,14 +875,23 @@ def _full_build(root: Path, articles, tagger, window, progress,
         except BaseException:
             writer.cancel()
             raise
-        parts.append(last)
         if helpers:  # Whoosh's own multi-segment commit, with the segments in corpus order
-            writer._commit_toc([part.segment for part in parts[:-1]] + [writer._finalize_segment()])
+            writer._close_segment()
+            writer._commit_toc([part.segment for part in parts])
             writer._finish()
         else:
             writer.commit()
         ix.close()
-        manifest = manifest_for(parts)
+        words: Counter = Counter()
+        for part in parts:
+            words.update(part.words)
+        paragraphs = sum(part.paragraphs for part in parts)
+        common = _common_from(words, paragraphs)
+        drafts = [(article_id, files_of[article_id], found) for part in parts for article_id, found in part.drafts]
+        items = _in_order(_merge_drafts([((file, para, idx), replace(draft, terms=draft.terms - common))
+                                         for _, file, found in drafts for para, idx, draft in found]))
+        manifest.timeline = {"events": _save_events(fresh, items),
+                             "cache": _TimelineCache.create(fresh, words, paragraphs, drafts)}
         manifest.toc = _toc_hashes(fresh)
         manifest.save(fresh)
         if data.exists():
@@ -629,24 +907,18 @@ def _full_build(root: Path, articles, tagger, window, progress,
         raise
 
 
-def _entries_and_events(corpus: Path, articles, parts: list[_Part]):
-    """The manifest's articles and the timeline's events, from the parts of a full build."""
-    mentions: dict[str, dict] = {}
-    words: Counter = Counter()
-    paragraphs = 0
-    for part in parts:
-        mentions.update(part.mentions)
-        words.update(part.words)
-        paragraphs += part.paragraphs
-    entries = {article.id: _article_entry(article, corpus, mentions[article.id]) for article in articles}
-    common = _common_from(words, paragraphs)
-    drafts = [replace(draft, terms=draft.terms - common) for part in parts for draft in part.drafts]
-    return entries, _merge_drafts(drafts)
-
-
-def _incremental(data: Path, articles, removed, tagger, mentions, manifest: Manifest, progress) -> None:
+def _incremental(data: Path, old: Manifest, articles, removed, files_of: dict[str, str], tagger,
+                 window, manifest: Manifest, progress) -> None:
+    """Re-index ``articles``, drop ``removed``, and bring the timeline up to date with them."""
     ix = whoosh_index.open_dir(str(data))
     try:
+        gone: dict[str, list[str]] = {}  # the old paragraphs' texts: the words they took away
+        with ix.searcher() as searcher:
+            for article_id in removed + [a.id for a in articles]:
+                if article_id in old.articles:
+                    docs = searcher.documents(article=article_id)
+                    gone[article_id] = [doc.get("text", "") for doc in docs]
+        mentions = {a.id: _mentions_of(a, window) for a in articles}
         writer = ix.writer()
         try:
             for article_id in removed + [a.id for a in articles]:
@@ -658,6 +930,10 @@ def _incremental(data: Path, articles, removed, tagger, mentions, manifest: Mani
         writer.commit()
     finally:
         ix.close()
+    old_items = _load_events(data, old.timeline.get("events", ""))
+    added = [(a, files_of[a.id], _drafts_of(a, mentions[a.id])) for a in articles]
+    items, token = _TimelineCache.update(data, old_items, gone, added)
+    manifest.timeline = {"events": _save_events(data, items), "cache": token}
     manifest.toc = _toc_hashes(data)
     manifest.save(data)
 
@@ -677,7 +953,13 @@ def _well_formed(m: Manifest) -> bool:
     """
     if not (isinstance(m.toc, dict) and isinstance(m.articles, dict) and isinstance(m.sectors, list)
             and isinstance(m.events, list) and isinstance(m.problems, list)
-            and all(isinstance(x, str) for x in (m.corpus_name, m.taxonomy, m.settings))):
+            and all(isinstance(x, str) for x in (m.corpus_name, m.taxonomy, m.settings))
+            and isinstance(m.files, dict) and isinstance(m.checked_ns, int)
+            and isinstance(m.timeline, dict) and isinstance(m.timeline.get("events"), str)
+            and isinstance(m.timeline.get("cache"), str)):
+        return False
+    if not all(isinstance(record, list) and len(record) == 6 and isinstance(record[5], list)
+               for record in m.files.values()):
         return False
     if m.window is not None and not (isinstance(m.window, dict) and all(
             isinstance(m.window.get(key), str) for key in ("name", "start", "end"))):
@@ -700,6 +982,15 @@ def _well_formed(m: Manifest) -> bool:
                for e in m.events)
 
 
+def _events_digest_ok(data: Path, manifest: Manifest) -> None:
+    try:
+        digest = hashlib.sha256((data / EVENTS).read_bytes()).hexdigest()
+    except OSError as err:
+        raise IndexProblem(f"its timeline is unreadable ({err.strerror or err})") from None
+    if digest != manifest.timeline["events"]:
+        raise IndexProblem("its timeline does not match the manifest")
+
+
 def _check(data: Path) -> Manifest:
     """The manifest of a usable index at ``data``; raises IndexProblem with the reason otherwise."""
     manifest = Manifest.load(data)
@@ -713,6 +1004,7 @@ def _check(data: Path) -> Manifest:
         raise IndexProblem(f"index unreadable ({err.strerror})") from None
     if not tocs or tocs != manifest.toc:
         raise IndexProblem("its table of contents does not match the manifest")
+    _events_digest_ok(data, manifest)
     try:
         ix = whoosh_index.open_dir(str(data))
         with ix.searcher() as searcher:
@@ -767,6 +1059,10 @@ def _doc_set(matcher) -> set[int]:
         return _doc_set(matcher.a)
     if kind is _NullMatcher:
         return set()
+    if kind is _SpanNear2Matcher:
+        phrase = _phrase(matcher)
+        if phrase is not None:
+            return set(phrase[0])
     return set(matcher.all_ids())
 
 
@@ -799,6 +1095,12 @@ def _doc_scores(matcher, lengths: Callable[[str], list | None]) -> dict[int, flo
         return {n: v + b[n] if n in b else v for n, v in a.items()}
     elif kind is _NullMatcher:
         return {}
+    elif kind is _SpanNear2Matcher:
+        phrase = _phrase(matcher)
+        if phrase is not None:
+            docs, postings = phrase
+            boost = matcher.boost  # SpanNear2Matcher.score: child.score() * boost
+            return {n: _tree_score(matcher.child, postings, n, lengths) * boost for n in docs}
     found = {}
     while matcher.is_active():
         found[matcher.id()] = matcher.score()
@@ -821,6 +1123,90 @@ def _leaf_scores(matcher, of_doc: list) -> dict[int, float]:
         matcher._i = stop - 1
         matcher.next()
     return found
+
+
+def _leaf_of(matcher):
+    """The W3LeafMatcher under a matcher (itself, or under a deletions filter), and that filter."""
+    if type(matcher) is _FilterMatcher and isinstance(matcher._ids, (set, frozenset)):
+        return matcher.child, matcher
+    return matcher, None
+
+
+def _phrase(matcher):
+    """The documents of a phrase (SpanNear2Matcher: slop 1, in order) and the postings read.
+
+    Whoosh checks the spans of every document having all the words, one matcher step at a time;
+    here each word's postings (ids, weights, positions) are read a block at a time, the documents
+    having all the words are intersected, and only those have their positions decoded: a phrase
+    matches where the words' positions run p, p + 1, ..., as SpanNear2 with slop 1 and mindist 1
+    requires. None when the matcher is not of that simple kind (Whoosh then runs it as before).
+    """
+    if (matcher.slop, matcher.ordered, matcher.mindist) != (1, True, 1) or not matcher.is_active():
+        return None if matcher.is_active() else ([], {})
+    words = []
+    for sub in matcher.ms:
+        leaf, wrapper = _leaf_of(sub)
+        if type(leaf) is not _W3LeafMatcher or type(leaf.format) is not _Positions:
+            return None
+        words.append((leaf, wrapper))
+    postings = {}
+    common = None
+    for leaf, wrapper in words:
+        found = {}
+        while leaf.is_active():
+            if leaf._ids is None:
+                leaf._read_ids()
+            if leaf._weights is None:
+                leaf._read_weights()
+            if leaf._values is None:
+                leaf._read_values()
+            start, stop = leaf._i, leaf._blocklength
+            found.update(zip(leaf._ids[start:stop], zip(leaf._weights[start:stop], leaf._values[start:stop])))
+            leaf._i = stop - 1
+            leaf.next()
+        if wrapper is not None:
+            found = {n: v for n, v in found.items() if (n in wrapper._ids) != wrapper._exclude}
+        postings[id(leaf)] = found
+        common = set(found) if common is None else common & found.keys()
+    decode = words[0][0].format.decode_positions
+    docs = []
+    for n in sorted(common):
+        starts = None
+        for offset, (leaf, _) in enumerate(words):
+            at = {p - offset for p in decode(postings[id(leaf)][n][1])}
+            starts = at if starts is None else starts & at
+            if not starts:
+                break
+        if starts:
+            docs.append(n)
+    return docs, postings
+
+
+def _tree_score(node, postings: dict, n: int, lengths: Callable[[str], list | None]) -> float:
+    """The score Whoosh's matcher tree under a phrase gives document ``n`` (sums of leaf scores)."""
+    if type(node) is _IntersectionMatcher:
+        return _tree_score(node.a, postings, n, lengths) + _tree_score(node.b, postings, n, lengths)
+    leaf, wrapper = _leaf_of(node)
+    weight = postings[id(leaf)][n][0]
+    of_doc = lengths(leaf._term[0]) if type(leaf.scorer) is _BM25FScorer else None
+    if of_doc is not None:
+        score = leaf.scorer._score(weight, of_doc[n])
+    else:  # as LeafMatcher.score: the scorer given the matcher's weight and id
+        score = leaf.scorer.score(_Posting(n, weight))
+    return score * wrapper.boost if wrapper is not None else score
+
+
+class _Posting:
+    """What a scorer asks of a matcher, for one posting already read."""
+
+    def __init__(self, docnum: int, weight: float) -> None:
+        self._docnum, self._weight = docnum, weight
+
+    def id(self) -> int:
+        return self._docnum
+
+    def weight(self) -> float:
+        return self._weight
 
 
 _BYTE_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as doc_field_length decodes
@@ -855,6 +1241,7 @@ class CorpusIndex:
         self.root = root
         self.data = root / "data"
         self.manifest = _check(self.data)
+        self._items = _load_events(self.data, self.manifest.timeline["events"])
         try:
             self._ix = whoosh_index.open_dir(str(self.data))
             self._searcher = self._ix.searcher()
@@ -896,12 +1283,13 @@ class CorpusIndex:
         if manifest.toc == self.manifest.toc:
             return False
         try:
+            items = _load_events(self.data, manifest.timeline["events"])
             ix = whoosh_index.open_dir(str(self.data))
             searcher = ix.searcher()
-        except DAMAGE:
+        except (IndexProblem, *DAMAGE):
             return False
         old_searcher, old_ix = self._searcher, self._ix
-        self._ix, self._searcher, self.manifest = ix, searcher, manifest
+        self._ix, self._searcher, self.manifest, self._items = ix, searcher, manifest, items
         self._forget()
         old_searcher.close()
         old_ix.close()
@@ -1026,7 +1414,7 @@ class CorpusIndex:
     def events(self) -> list[timeline.Event]:
         """The timeline's events, read once for this searcher (a new list each call)."""
         if self._events is None:
-            self._events = [timeline.Event.from_dict(e) for e in self.manifest.events]
+            self._events = [_event_of(data) for _, _, data in self._items]
         return list(self._events)
 
     def events_within(self, docs: frozenset[int]) -> list[timeline.Event]:
