@@ -1,0 +1,254 @@
+"""Benchmark: build, update, query and app figures on synthetic corpora, with FTS5 as a yardstick.
+
+    .venv/bin/python bench/run.py [--sizes seeds,1k,10k,100k] [--out bench/out] [--rounds 20]
+
+Every measurement runs in a fresh process (bench/probe.py) and prints one JSON line; this script
+makes the corpora (bench/corpus.py), starts the probes, checks correctness (bench/check.py) and
+prints Markdown tables. Results are also written to OUT/results.json. Exits 1 on a MISMATCH.
+Needs only the project's dependencies and the standard library (tmux for the real-terminal start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus as corpora  # noqa: E402
+from mix import MIX, percentile  # noqa: E402
+
+PYTHON = sys.executable
+TARGETS = {  # issue "Instant at 100k paragraphs": seeds / 10k / 100k
+    "search": {"seeds": 5, "10k": 10, "100k": 40},
+    "tree": {"seeds": 5, "10k": 10, "100k": 40},
+    "timeline": {"seeds": 5, "10k": 10, "100k": 40},
+    "build": {"seeds": 1, "10k": 10, "100k": 60},
+    "update": {"seeds": 0.3, "10k": 0.5, "100k": 1},
+    "memory": {"seeds": 120, "10k": 150, "100k": 250},
+}
+APP_KEYS = "pakistan"
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def probe(*args: str, timeout: float = 3600) -> dict:
+    env = dict(os.environ, BENCH_T0=repr(time.time()))
+    done = subprocess.run([PYTHON, str(HERE / "probe.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"probe {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the app in a real terminal ------------------------------------------------------------------
+
+def app_in_tmux(corpus: Path, index: Path, timeout: float = 300) -> dict | None:
+    """Spawn the app in a private tmux server; time the first paint and the first results."""
+    tmux = shutil.which("tmux")
+    if not tmux:
+        return None
+    server = f"bench{os.getpid()}"
+    base = [tmux, "-L", server]
+    bookmarks = index.parent / "bench-bookmarks.toml"
+    command = [PYTHON, "-m", "tui", "--corpus", str(corpus), "--index", str(index),
+               "--bookmarks", str(bookmarks)]
+    out: dict = {}
+    started = time.time()
+    subprocess.run(base + ["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-s", "app",
+                           "--", *command], check=True, env=dict(os.environ, TERM="xterm-256color"))
+    try:
+        count = re.compile(r"(\d[\d,]* of [\d,]+ paragraphs|\b[\d,]+ paragraphs?\b(?! ·))")
+        while time.time() - started < timeout:
+            screen = subprocess.run(base + ["capture-pane", "-p", "-t", "app"], capture_output=True,
+                                    text=True).stdout
+            now = time.time() - started
+            lines = screen.splitlines()
+            if "first_paint" not in out and lines and lines[0].strip():
+                out["first_paint"] = now
+            if "articles ·" in screen and count.search("\n".join(lines[1:])):
+                out["interactive"] = now
+                break
+            time.sleep(0.01)
+        pid = subprocess.run(base + ["display", "-p", "-t", "app", "#{pane_pid}"], capture_output=True,
+                             text=True).stdout.strip()
+        time.sleep(1.0)  # let the first search's allocations settle
+        status = Path(f"/proc/{pid}/status").read_text()
+        for key in ("VmRSS", "VmHWM"):
+            value = re.search(rf"^{key}:\s+(\d+) kB", status, re.M)
+            out[key] = int(value.group(1)) / 1024 if value else None
+    finally:
+        subprocess.run(base + ["kill-server"], capture_output=True)
+    return out
+
+
+def app_available() -> bool:
+    try:
+        from tui.app import ExplorerApp  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+# --- one corpus ----------------------------------------------------------------------------------
+
+def measure(size: str, out: Path, rounds: int, skip: set[str]) -> dict:
+    folder = corpora.make(out / f"corpus-{size}", size)
+    index = out / f"index-{size}"
+    result: dict = {"size": size}
+    log(f"{size}: full build")
+    result["build"] = probe("build", str(folder), str(index))
+    log(f"{size}: {result['build']['paragraphs']} paragraphs in {result['build']['seconds']:.2f} s; updates")
+    result["update"] = probe("update", str(folder), str(index))
+    log(f"{size}: queries")
+    result["queries"] = probe("queries", str(folder), str(index), str(rounds))
+    if "fts" not in skip:
+        log(f"{size}: SQLite FTS5")
+        result["fts"] = probe("fts", str(folder), str(out / f"fts-{size}.sqlite"), str(rounds))
+    log(f"{size}: correctness")
+    result["check"] = probe("check", str(folder), str(index))
+    if "app" not in skip and app_available():
+        log(f"{size}: the app (Pilot)")
+        result["app"] = probe("app", str(folder), str(index), APP_KEYS)
+        log(f"{size}: the app (tmux)")
+        result["tmux"] = app_in_tmux(folder, index)
+    return result
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def ms(values: list[float], q: float) -> str:
+    return f"{percentile(values, q):.1f}" if values else "—"
+
+
+def verdict(kind: str, size: str, value: float | None) -> str:
+    target = TARGETS[kind].get(size)
+    if target is None or value is None:
+        return ""
+    return f" ({'met' if value <= target else 'MISSED'}: ≤ {target:g})"
+
+
+def tables(results: list[dict]) -> str:
+    lines = []
+    add = lines.append
+    add("### Build and update\n")
+    add("| corpus | articles | paragraphs | full build s | paragraphs/s | CPU s | index MB | build peak RSS MB "
+        "| 1 article changed s | nothing changed s |")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        b, u = r["build"], r["update"]
+        add(f"| {r['size']} | {b['articles']:,} | {b['paragraphs']:,} | {b['seconds']:.2f}{verdict('build', r['size'], b['seconds'])} "
+            f"| {b['paragraphs'] / b['seconds']:,.0f} | {b['cpu']:.1f} | {b['index_bytes'] / 1e6:.1f} | {b['peak_mb']:.0f} "
+            f"| {u['changed']:.2f}{verdict('update', r['size'], u['changed'])} | {u['unchanged']:.2f} |")
+    add("")
+    add("### Queries (ms; Explorer on an open index, after a warm-up pass)\n")
+    add("| corpus | search top 20 p50 / p95 / p99 | sector counts p50 / p95 | timeline p50 / p95 "
+        "| app's 3 calls per keystroke p50 / p95 | slowest first call (search / counts / timeline) | open ms |")
+    add("|---|---|---|---|---|---|---:|")
+    for r in results:
+        q = r["queries"]
+        t, f = q["times"], q["first"]
+        p95 = {k: percentile(t[k], 95) for k in ("search", "tree", "timeline")}
+        add(f"| {r['size']} | {ms(t['search'], 50)} / {ms(t['search'], 95)} / {ms(t['search'], 99)}"
+            f"{verdict('search', r['size'], p95['search'])} "
+            f"| {ms(t['tree'], 50)} / {ms(t['tree'], 95)}{verdict('tree', r['size'], p95['tree'])} "
+            f"| {ms(t['timeline'], 50)} / {ms(t['timeline'], 95)}{verdict('timeline', r['size'], p95['timeline'])} "
+            f"| {ms(t['keystroke'], 50)} / {ms(t['keystroke'], 95)} "
+            f"| {max(f['search']):.1f} / {max(f['tree']):.1f} / {max(f['timeline']):.1f} | {q['open_ms']:.0f} |")
+    add("")
+    kinds = list(dict.fromkeys(kind for kind, *_ in MIX))
+    add("### Search p95 by kind of query (ms)\n")
+    add("| corpus | " + " | ".join(kinds) + " |")
+    add("|---|" + "---:|" * len(kinds))
+    for r in results:
+        by = r["queries"]["by_kind"]
+        add(f"| {r['size']} | " + " | ".join(ms(by.get(k, []), 95) for k in kinds) + " |")
+    add("")
+    if any("fts" in r for r in results):
+        add("### Against SQLite FTS5 (same corpus, same queries; ratio = ours / FTS5, below 1 is ours faster)\n")
+        add("| corpus | FTS5 build s | build ratio | FTS5 search p50 / p95 ms | search p95 ratio "
+            "| FTS5 facet counts p50 / p95 ms | counts p95 ratio | FTS5 MB |")
+        add("|---|---:|---:|---|---:|---|---:|---:|")
+        for r in results:
+            if "fts" not in r:
+                continue
+            fb, ft = r["fts"]["build"], r["fts"]["times"]["times"]
+            ours = r["queries"]["times"]
+            add(f"| {r['size']} | {fb['seconds']:.2f} | {r['build']['seconds'] / fb['seconds']:.1f} "
+                f"| {ms(ft['search'], 50)} / {ms(ft['search'], 95)} "
+                f"| {percentile(ours['search'], 95) / percentile(ft['search'], 95):.1f} "
+                f"| {ms(ft['tree'], 50)} / {ms(ft['tree'], 95)} "
+                f"| {percentile(ours['tree'], 95) / percentile(ft['tree'], 95):.1f} | {fb['bytes'] / 1e6:.1f} |")
+        add("")
+    if any("app" in r for r in results):
+        add(f"### The app (fresh process; keystrokes: typing {APP_KEYS!r}, each waited for)\n")
+        add("| corpus | first paint s (tmux / Pilot) | interactive s (tmux / Pilot) "
+            "| keystroke → results painted p50 / p95 ms | resident MB (tmux / Pilot) |")
+        add("|---|---|---|---|---|")
+        for r in results:
+            if "app" not in r:
+                continue
+            a, x = r["app"], r.get("tmux") or {}
+            rss = x.get("VmRSS")
+            add(f"| {r['size']} | {x.get('first_paint', float('nan')):.2f} / {a['first_paint']:.2f} "
+                f"| {x.get('interactive', float('nan')):.2f} / {a['interactive']:.2f} "
+                f"| {ms(a['keystrokes'], 50)} / {ms(a['keystrokes'], 95)} "
+                f"| {rss if rss is None else f'{rss:.0f}'}{verdict('memory', r['size'], rss)} / {a['rss_mb']:.0f} |")
+        add("")
+    add("### Correctness (optimised paths against plain Whoosh, build_events and the Whoosh analyzer)\n")
+    for r in results:
+        c = r["check"]
+        state = "OK" if not c["problems"] else "MISMATCH"
+        add(f"- {r['size']}: {state} ({c['checked']} checks)")
+        for problem in c["problems"][:10]:
+            add(f"  - {problem}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="seeds,1k,10k,100k")
+    parser.add_argument("--out", default=str(HERE / "out"))
+    parser.add_argument("--rounds", type=int, default=20, help="passes over the query mix (default 20)")
+    parser.add_argument("--skip", default="", help="comma-separated: fts, app")
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    skip = set(filter(None, args.skip.split(",")))
+    results = []
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    for size in filter(None, args.sizes.split(",")):
+        results.append(measure(size, out, args.rounds, skip))
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    command = "    .venv/bin/python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(machine())
+    print(f"load average at start: {' '.join(load)}; command:\n\n{command.rstrip()}\n")
+    print(tables(results))
+    return 1 if any(r["check"]["problems"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
