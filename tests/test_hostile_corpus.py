@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -143,6 +144,13 @@ def test_symlink_loops_and_links_out_of_the_corpus(tmp_path):
 
 # --- files -------------------------------------------------------------------------------------
 
+def _unblock(fifo: Path) -> None:
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass  # nobody is reading it
+
+
 def test_every_kind_of_bad_file_at_once(tmp_path, capsys):
     """One build: each bad file skipped (or read leniently) with a reason; the good ones searchable."""
     # single-file cases also in tests/test_ingest.py::test_bad_files_are_skipped_with_a_reason_and_the_rest_is_read
@@ -169,8 +177,15 @@ def test_every_kind_of_bad_file_at_once(tmp_path, capsys):
     os.mkfifo(c / "pipe.txt")  # would block a read for ever
     (c / "device.txt").symlink_to("/dev/zero")
     (c / "dangling.txt").symlink_to(c / "missing.txt")
+    # A reader blocked on the pipe would hang the suite: after 10 s, open its other end and close
+    # it, so the read ends (as "empty file") and the test fails instead.
+    watchdog = threading.Timer(10, _unblock, [c / "pipe.txt"])
+    watchdog.start()
     started = time.perf_counter()
-    code, out, err = tui(paths, capsys, "index")
+    try:
+        code, out, err = tui(paths, capsys, "index")
+    finally:
+        watchdog.cancel()
     assert time.perf_counter() - started < 20
     assert code == 0
     lines = err.splitlines()

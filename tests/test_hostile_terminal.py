@@ -108,15 +108,25 @@ def hostile(tmp_path_factory) -> Paths:
     return _hostile_corpus(tmp_path_factory.mktemp("hostile"))
 
 
-def run_tui(paths: Paths, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """``tui ARGS`` in a subprocess that thinks it writes to a 256-colour terminal; raw bytes back."""
+def start_tui(paths: Paths, *args: str, env: dict | None = None) -> subprocess.Popen:
+    """``tui ARGS`` in a subprocess that thinks it writes to a 256-colour terminal."""
     environment = {**os.environ, "FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200",
                    **(env or {})}
     environment.pop("NO_COLOR", None)
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "tui", *args, "--corpus", str(paths.corpus), "--index", str(paths.index),
          "--bookmarks", str(paths.bookmarks)],
-        capture_output=True, env=environment, timeout=60)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+
+
+def finish(process: subprocess.Popen) -> subprocess.CompletedProcess:
+    """The raw bytes of a process from start_tui."""
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def run_tui(paths: Paths, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return finish(start_tui(paths, *args, env=env))
 
 
 def assert_inert(raw: bytes, forbidden=FORBIDDEN) -> str:
@@ -152,10 +162,17 @@ COMMANDS = {
 }
 
 
+@pytest.fixture(scope="module")
+def human_runs(hostile) -> dict[str, subprocess.CompletedProcess]:
+    """Every command of COMMANDS run once, side by side (read-only: the index is up to date)."""
+    started = {name: start_tui(hostile, *args) for name, (args, _) in COMMANDS.items() if name != "index"}
+    return {name: finish(process) for name, process in started.items()}
+
+
 @pytest.mark.parametrize("name", COMMANDS)
-def test_human_output_holds_no_escape_from_the_corpus(hostile, name):
+def test_human_output_holds_no_escape_from_the_corpus(hostile, human_runs, name):
     args, literal = COMMANDS[name]
-    done = run_tui(hostile, *args)
+    done = human_runs[name] if name in human_runs else run_tui(hostile, *args)
     assert done.returncode == (1 if name == "search-suggestion" else 0), done.stderr.decode()
     shown = assert_inert(done.stdout) + assert_inert(done.stderr)
     assert "Traceback" not in shown
@@ -202,13 +219,17 @@ def test_json_output_round_trips_the_exact_text(hostile):
     texts = [p.text for p in article.paragraphs]
     assert OSC52 in texts[0] and C1_OSC in texts[0] and BIDI in texts[0]  # ingest keeps them all
 
-    found = assert_escaped_json(run_tui(hostile, "search", "gwadar", "--json").stdout)
+    runs = {name: start_tui(hostile, *args, "--json") for name, args in (
+        ("search", ["search", "gwadar"]), ("read", ["read", "evil"]), ("articles", ["articles"]),
+        ("sectors", ["sectors"]), ("timeline", ["timeline"]), ("bookmarks", ["bookmarks", "list"]))}
+    runs = {name: finish(process) for name, process in runs.items()}
+    found = assert_escaped_json(runs["search"].stdout)
     evil_hits = [hit for hit in found["hits"] if hit["article"] == "evil"]
     assert sorted(hit["text"] for hit in evil_hits) == sorted(texts)
     assert {hit["title"] for hit in evil_hits} == {article.title}
     assert EVIL_ID in {hit["article"] for hit in found["hits"]}
 
-    read = assert_escaped_json(run_tui(hostile, "read", "evil", "--json").stdout)
+    read = assert_escaped_json(runs["read"].stdout)
     assert [p["text"] for p in read["paragraphs"]] == texts
     assert read["paragraphs"][1]["heading"] == f"Heading {OSC_TITLE} here"
     info = read["article"]
@@ -216,20 +237,20 @@ def test_json_output_round_trips_the_exact_text(hostile):
         (article.title, article.place, article.source, article.url)
     assert info["source"] == RICH_LINK + " wire " + OSC52
 
-    articles = assert_escaped_json(run_tui(hostile, "articles", "--json").stdout)
+    articles = assert_escaped_json(runs["articles"].stdout)
     assert [a["id"] for a in articles] == ["evil", EVIL_ID]
 
-    tree = assert_escaped_json(run_tui(hostile, "sectors", "--json").stdout)
+    tree = assert_escaped_json(runs["sectors"].stdout)
     assert tree["name"] == CORPUS_NAME
     assert [child["name"] for child in tree["children"]][0] == SECTOR_NAME
 
-    timeline = assert_escaped_json(run_tui(hostile, "timeline", "--json").stdout)
+    timeline = assert_escaped_json(runs["timeline"].stdout)
     assert timeline["window"]["name"] == EVENT_NAME
     sources = [s for e in timeline["events"] for s in e["sources"]]
     assert {s["ref"] for s in sources} >= {"evil:1", f"{EVIL_ID}:1"}
     assert all(s["text"] in texts[0] for s in sources if s["ref"] == "evil:1")
 
-    [bookmark] = assert_escaped_json(run_tui(hostile, "bookmarks", "list", "--json").stdout)
+    [bookmark] = assert_escaped_json(runs["bookmarks"].stdout)
     assert (bookmark["id"], bookmark["note"], bookmark["tags"]) == (BOOKMARK_ID, NOTE, [TAG])
     assert bookmark["orphaned"] is False
 
