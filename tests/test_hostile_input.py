@@ -1,0 +1,240 @@
+"""Fuzzed input: any query to the query API, any argument list to the command line, and 10,000
+random keys to the app. Nothing raises past its boundary, nothing prints a traceback.
+
+The query API answers or raises QueryError (tests/test_search.py::test_any_string_gives_a_result_or_a_query_error
+feeds it plain text; here the text is built from the query language's own pieces, for every
+method that takes a query). The command line exits 0, 1 or 2 with at most one line on stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tui import cli
+from tui.search import Explorer, QueryError
+
+PERIOD = 1.0  # seconds between repaints in the 10,000-key run (Textual's is 1/60)
+FIRST, SECOND = "000_ccb5cf8ea570b8ca", "001_b7e318ca484bc110"
+
+# --- the query language ------------------------------------------------------------------------
+
+WORDS = ["gwadar", "trade", "corridor", "Pakistan's", "pakistan’s", "kazakhstan", "oil", "energy",
+         "visit", "the", "and", "zzzq", "seaport", "Tokayev", "2026", "37", "é", "日本", "😀"]
+FIELDS = ["text:", "title:", "heading:", "sector:", "sectors:", "date:", "dates:", "body:", "ref:",
+          "article:", "number:", "published:", "place:", "nosuchfield:", ":", "text:text:"]
+SYNTAX = ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", "and", "or", "*", "?", "~", "~1", "~2",
+          "~9", "^2", "^-1", "^", '"', "(", ")", "[", "]", "{", "}", "<", ">", "'", "\\", "/", "-",
+          "+", "!", "&&", "||", "=", "@", "#", ",", ".", ";", "\t", "\n", "\x00", "\x1b]0;x\x07",
+          "\u202e", "\ud800", "2026-02-03", "2026-02", "[2026 TO 2027]", "{a TO}", "[TO b]",
+          "energy/gas", "connectivity-transport/ports", "*a*", "a*b?c", "''", '""', "()"]
+SECTORS = [None, "", "energy", "energy/gas", "connectivity-transport/ports", "other", "nope",
+           "energy/", "/energy", "ENERGY", "\x00"]
+
+query_text = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(FIELDS),
+                                st.sampled_from(SYNTAX), st.text(max_size=6)),
+                      max_size=10).flatmap(
+    lambda parts: st.lists(st.sampled_from([" ", "", "  "]), min_size=len(parts), max_size=len(parts))
+    .map(lambda gaps: "".join(p + g for p, g in zip(parts, gaps))))
+
+
+@pytest.fixture(scope="module")
+def explorer(seeded_index):
+    explorer = Explorer.open(seeded_index, build=False)
+    yield explorer
+    explorer.close()
+
+
+def answers(call):
+    """Run ``call``: it answers, or raises QueryError with a message fit to show (one line)."""
+    try:
+        return call()
+    except QueryError as err:
+        assert str(err) and "\n" not in str(err)
+        return None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=query_text, sector=st.sampled_from(SECTORS),
+       limit=st.sampled_from([None, 0, 1, 3, 20, 10**9]))
+def test_any_query_to_any_method_answers_or_says_why(explorer, query, sector, limit):
+    result = answers(lambda: explorer.search(query, sector=sector, limit=limit))
+    if result is not None:
+        assert result.total >= len(result.hits)
+        for hit in result.hits:
+            assert all(0 <= start < end <= len(hit.text) for start, end in hit.highlights)
+    count = answers(lambda: explorer.count(query, sector=sector))
+    assert count is None or result is None or count == result.total
+    tree = answers(lambda: explorer.sector_tree(query))
+    assert tree is None or tree.count >= max((node.count for node in tree.children), default=0)
+    answers(lambda: explorer.timeline(query, sector))
+    article = answers(lambda: explorer.article(SECOND, query))
+    assert article is None or len(article.paragraphs) == 12
+
+
+@settings(max_examples=100, deadline=None)
+@given(ref=st.one_of(st.text(max_size=30), st.sampled_from([f"{SECOND}:0", f"{SECOND}:13",
+                                                            f"{SECOND}:-1", f"{SECOND}:1.0",
+                                                            ":1", SECOND, f"{SECOND}:"])))
+def test_any_reference_is_a_paragraph_or_a_key_error(explorer, ref):
+    try:
+        hit = explorer.paragraph(ref)
+    except KeyError:
+        return
+    assert hit.ref == ref
+
+
+# --- every command's arguments -----------------------------------------------------------------
+
+COMMANDS = ["index", "search", "articles", "read", "sectors", "timeline", "bookmarks", "list", "add",
+            "remove", "export", "app"]
+OPTIONS = ["--json", "--limit", "--sector", "--query", "--rebuild", "--tag", "--quote", "--note",
+           "--format", "-o", "--output", "--corpus", "--index", "--bookmarks", "--help", "-h",
+           "--version", "--", "-", "--j", "--lim", "-x", "--limit=0", "--limit=-1", "--limit=1e3",
+           "--format=md", "--format=toml", "--format=pdf", "--sector=energy"]
+VALUES = ["gwadar", '"oops', "trade OR oil", "energy", "energy/gas", "nope", "0", "1", "-1",
+          "99999999999999999999", f"{SECOND}", f"{SECOND}:3", f"{SECOND}:0", f"{SECOND}:x", "x:1",
+          "md", "toml", "", " ", "a" * 300, "\x1b]52;c;eA==\x07", "\u202e", "日本", "\ud800",
+          "out/brief.md", "/nonexistent/dir/file", ".", "..", "seeds"]
+# a real argv holds no NUL; it may hold lone surrogates (bytes that were not UTF-8)
+argument = st.one_of(st.sampled_from(COMMANDS), st.sampled_from(OPTIONS), st.sampled_from(VALUES),
+                     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()),
+                             max_size=12))
+argv = st.tuples(st.sampled_from(COMMANDS + ["bookmarks"] * 3),
+                 st.lists(argument, max_size=7)).map(lambda t: [t[0], *t[1]]) | \
+    st.lists(argument, max_size=6)
+
+
+@pytest.fixture
+def cli_sandbox(tui_paths, tmp_path, monkeypatch):
+    """Every path the command line may touch points into tmp_path, and `tui app` does not start."""
+    for name, path in (("TUI_CORPUS", tui_paths.corpus), ("TUI_INDEX", tui_paths.index),
+                       ("TUI_BOOKMARKS", tui_paths.bookmarks), ("XDG_CACHE_HOME", tmp_path / "cache"),
+                       ("XDG_DATA_HOME", tmp_path / "data"), ("HOME", tmp_path)):
+        monkeypatch.setenv(name, str(path))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setattr(cli, "run_app", lambda args, out, err: cli.FOUND)  # fuzzed below
+    return tui_paths
+
+
+@settings(max_examples=250, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(args=argv)
+def test_any_argument_list_exits_0_1_or_2_without_a_traceback(cli_sandbox, capsys, args):
+    try:
+        code = cli.main(args)
+    except SystemExit as done:  # --help and --version, as argparse does it
+        code = done.code
+        assert code == 0 and ("--help" in args or "-h" in args or "--version" in args)
+    out, err = capsys.readouterr()
+    assert code in (0, 1, 2), (args, code, err)
+    assert "Traceback" not in err and "Traceback" not in out
+    if code == 2:
+        assert err.count("\n") == 1 and err.startswith("tui: "), (args, err)
+    else:
+        assert all(line.startswith("tui: ") or line.startswith("wrote ") for line in err.splitlines()), \
+            (args, err)
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+def key_event(key: str):
+    """The Key event Pilot.press would send for ``key``."""
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+# Every key the app binds, keys Textual's widgets bind, and what one types into a query. Not
+# ctrl+p: the command palette crashes inside Textual under fast keys (see the test after this one).
+# q quits: the app's quit is made a no-op, so the keys keep coming.
+KEYS = ["1", "2", "3", "4", "B", "G", "N", "b", "d", "e", "enter", "escape", "g", "h", "j", "k",
+        "l", "n", "t", "v", "x", "y", "q", "slash", "tab", "shift+tab", "question_mark", "left",
+        "right", "up", "down", "space", "backspace", "delete", "home", "end", "pageup", "pagedown",
+        "a", "o", "r", "w", "z", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", '"', "(", ")", "*",
+        "~", ":", "[", "]", "-", "'"]
+
+
+async def test_10000_random_keys_leave_the_app_working(tui_paths, tmp_path, settle, monkeypatch):
+    """10,000 random keys at 80x24 (the narrow layout: the reader is a screen of its own), each
+    handled before the next, as Pilot.press does but without its wait for an idle CPU. Every
+    screen is visited; no exception, no error notification (a worker that failed), and afterwards
+    a search still answers."""
+    import textual.screen
+
+    from tui.app import ExplorerApp
+    from tui.app.screens.main import MainScreen
+    from tui.app.widgets.results import ResultsList
+
+    async def stay(self) -> None:
+        pass
+
+    monkeypatch.setattr(ExplorerApp, "action_quit", stay)
+    # Repaint once a second instead of 60 times: the keys, not the painting, are under test, and
+    # this halves the run time (the screen is still painted, and every test of the app paints it).
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", PERIOD)
+    monkeypatch.chdir(tmp_path)
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    rng = random.Random(20260203)
+    seen: set[str] = set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for n in range(10_000):
+            event = key_event(rng.choice(KEYS))
+            event.set_sender(app)
+            app._driver.send_message(event)
+            await pilot._wait_for_screen()
+            seen.add(type(app.screen).__name__)
+            assert any(isinstance(screen, MainScreen) for screen in app.screen_stack), \
+                f"the main screen was closed after {n + 1} keys"
+        await settle(pilot)
+        assert app.is_running
+        assert [n.message for n in app._notifications if n.severity == "error"] == []
+        assert {"MainScreen", "HelpScreen", "BookmarksScreen", "ReaderScreen"} <= seen
+        for _ in range(8):  # back to the main screen, then a search
+            if isinstance(app.screen, MainScreen):
+                break
+            await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        app.screen.action_clear_filters()  # the keys may have picked a sector or an event
+        app.screen.search_pane.input.value = "gwadar"
+        await settle(pilot)
+        assert sorted(hit.ref for hit in app.screen.query_one(ResultsList).hits) == \
+            [f"{SECOND}:10", f"{SECOND}:4"]
+
+
+async def test_app_bug_page_down_right_after_opening_the_palette(tui_paths, tmp_path, settle):
+    """APP BUG, reported: xfailed while the bug is there, passes once it is fixed. ctrl+p then
+    page down within a few milliseconds raises KeyError in Textual's OptionList._move_page (the
+    palette's list has options but no lines laid out yet) and the app exits with a traceback. The
+    same happens with page up, and in the 10,000-key run whenever ctrl+p is among the keys."""
+    from tui.app import ExplorerApp
+
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    crashed = None
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for key in ("ctrl+p", "pagedown"):
+                event = key_event(key)
+                event.set_sender(app)
+                app._driver.send_message(event)
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+    except KeyError as err:
+        crashed = err
+    if crashed is not None:
+        pytest.xfail(f"APP BUG: the command palette crashes on an early page down ({crashed!r})")
