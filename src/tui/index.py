@@ -50,7 +50,9 @@ from whoosh.columns import NumericColumn as _NumericColumn
 from whoosh.matching import AndMaybeMatcher as _AndMaybeMatcher, AndNotMatcher as _AndNotMatcher
 from whoosh.matching import FilterMatcher as _FilterMatcher, IntersectionMatcher as _IntersectionMatcher
 from whoosh.matching import NullMatcherClass as _NullMatcher, UnionMatcher as _UnionMatcher
-from whoosh.reading import TermNotFound
+from whoosh.reading import MultiReader as _MultiReader, SegmentReader as _SegmentReader, TermNotFound
+from whoosh.support.levenshtein import damerau_levenshtein as _damerau_levenshtein
+from whoosh.support.levenshtein import levenshtein as _levenshtein
 from whoosh.scoring import BM25FScorer as _BM25FScorer
 from whoosh.util.numeric import byte_to_length
 from whoosh.formats import Positions as _Positions
@@ -1259,6 +1261,7 @@ class CorpusIndex:
         self._doc_sectors: tuple[list[str], list[tuple[int, ...]]] | None = None
         self._events: list | None = None
         self._event_docs: list[tuple[int | None, ...]] | None = None
+        self._spelling: dict[int, list[tuple[str, frozenset[str]]]] | None = None
 
     def _make_parser(self) -> MultifieldParser:
         parser = MultifieldParser(["text", "heading"], schema=self._ix.schema, group=AndGroup)
@@ -1512,7 +1515,9 @@ class CorpusIndex:
             word = match.group(0)
             if word in OPERATORS or all(reader.doc_frequency("text", w) for w in analyze(word)):
                 return word
-            options = corrector.suggest(word.lower(), limit=1)
+            options = self._nearest(word.lower())
+            if options is None:  # not the corrector this was written against: ask it
+                options = corrector.suggest(word.lower(), limit=1)
             if not options:
                 return word
             changed = True
@@ -1523,6 +1528,46 @@ class CorpusIndex:
         except DAMAGE:
             return None
         return corrected if changed else None
+
+    def _nearest(self, text: str, maxdist: int = 2) -> list[str] | None:
+        """``corrector("text").suggest(text, limit=1)``, without an edit distance to every word.
+
+        Whoosh's ReaderCorrector takes the words of the spelling field within ``maxdist`` edits
+        (plain Levenshtein through an automaton on a one-segment index, Damerau-Levenshtein word
+        by word on several segments) and keeps the best (score, word) by frequency: 150-250 ms a
+        word at 10k paragraphs, paid on every keystroke whose query finds nothing. The same words
+        pass here, and the same one wins, but the distance is only computed for words whose length
+        and letters allow it: a word needs at least one edit per length unit of difference and per
+        letter it lacks. None if the reader is not one of the two kinds this mirrors.
+        """
+        reader = self._searcher.reader()
+        if type(reader) is _SegmentReader:
+            metric = _levenshtein
+        elif type(reader) is _MultiReader:
+            metric = _damerau_levenshtein
+        else:
+            return None
+        if self._spelling is None:
+            field = self._ix.schema["text"]
+            name = field.spelling_fieldname("text")
+            spelled = self._ix.schema[name]
+            by_length: dict[int, list[tuple[str, frozenset[str]]]] = {}
+            for btext in reader.expand_prefix(name, ""):
+                word = spelled.from_bytes(btext)
+                by_length.setdefault(len(word), []).append((word, frozenset(word)))
+            self._spelling = by_length
+        letters = frozenset(text)
+        best = None
+        for length in range(len(text) - maxdist, len(text) + maxdist + 1):
+            for word, has in self._spelling.get(length, ()):
+                if len(letters - has) > maxdist or len(has - letters) > maxdist:
+                    continue
+                if metric(word, text, limit=maxdist) <= maxdist:
+                    frequency = reader.frequency("text", word) or 1
+                    item = (0 - (maxdist + (1.0 / frequency * 0.5)), word)
+                    if best is None or item > best:
+                        best = item
+        return [best[1]] if best else []
 
     @property
     def paragraph_count(self) -> int:
