@@ -193,6 +193,18 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
                 shown[result.query] = time.perf_counter()
 
             results.show = show
+            finds: list[float] = []  # the query API's share: Corpus.find (search, counts, timeline)
+            opened = screen.corpus
+            find = opened.find
+
+            def timed_find(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return find(*args, **kwargs)
+                finally:
+                    finds.append((time.perf_counter() - started) * 1000)
+
+            opened.find = timed_find
             latencies = []
             typed = ""
             for key in keys:
@@ -206,6 +218,7 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
                 if typed in shown:
                     latencies.append((time.perf_counter() - started) * 1000)
             out["keystrokes"] = latencies
+            out["finds"] = finds
             out.update(memory())
 
     asyncio.run(main())
