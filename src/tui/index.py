@@ -33,6 +33,7 @@ import struct
 import time
 import zlib
 from collections import Counter, OrderedDict
+from itertools import accumulate
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,9 @@ from whoosh.matching import NullMatcherClass as _NullMatcher, UnionMatcher as _U
 from whoosh.reading import MultiReader as _MultiReader, SegmentReader as _SegmentReader, TermNotFound
 from whoosh.support.levenshtein import damerau_levenshtein as _damerau_levenshtein
 from whoosh.support.levenshtein import levenshtein as _levenshtein
+from whoosh import scoring as _scoring
 from whoosh.scoring import BM25FScorer as _BM25FScorer
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 from whoosh.formats import Positions as _Positions
 from whoosh.query.spans import SpanNear2 as _SpanNear2
@@ -149,6 +152,9 @@ _W3LeafMatcher = _whoosh3.W3LeafMatcher
 _NumericReader = _NumericColumn.Reader
 _SpanNear2Matcher = _SpanNear2.SpanNear2Matcher
 _from_ordinal = _date.fromordinal
+_BM25F_SCORE = _BM25FScorer._score
+_POSITIONS_DECODE = _Positions.decode_positions
+_BM25 = _scoring.bm25
 
 # Case-folded, accent-folded, stemmed words. The tokenizer splits on apostrophes and on '-', '–'
 # and '—', so "Pakistan's" and "Pakistan’s" give the same words and "two-day" gives two.
@@ -1095,12 +1101,20 @@ def _check(data: Path) -> Manifest:
 # blocks of postings, for the matcher types the query parser makes of words, prefixes, fuzzy words
 # and AND/OR/ANDNOT; any other matcher (phrases, NOT) is run by Whoosh itself, as before.
 
+def _read_ids(matcher) -> None:
+    """W3LeafMatcher._read_ids, with its delta decoding (a Python generator) done by accumulate."""
+    if matcher._data is None:
+        matcher._read_data()
+    ids = matcher._data[0]
+    matcher._ids = ids if matcher._byteids else tuple(accumulate(ids))
+
+
 def _leaf_ids(matcher) -> list[int]:
     """The remaining document numbers of a W3LeafMatcher, read a block at a time."""
     ids: list[int] = []
     while matcher.is_active():
         if matcher._ids is None:
-            matcher._read_ids()
+            _read_ids(matcher)
         ids.extend(matcher._ids[matcher._i:matcher._blocklength])
         matcher._i = matcher._blocklength - 1
         matcher.next()
@@ -1175,12 +1189,32 @@ def _doc_scores(matcher, lengths: Callable[[str], list | None]) -> dict[int, flo
 
 
 def _leaf_scores(matcher, of_doc: list) -> dict[int, float]:
-    """BM25FScorer.score for each posting of a W3LeafMatcher: _score(weight, field length)."""
-    score = matcher.scorer._score
+    """BM25FScorer.score for each posting of a W3LeafMatcher: _score(weight, field length).
+
+    When the scorer's _score is BM25FScorer's own, its formula (scoring.bm25) is written out
+    below with the same operations in the same order, so the floats are the same bit for bit,
+    without two function calls a posting.
+    """
+    scorer = matcher.scorer
+    score = scorer._score
+    if type(scorer)._score is _BM25F_SCORE and _scoring.bm25 is _BM25:
+        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        found = {}
+        while matcher.is_active():
+            if matcher._ids is None:
+                _read_ids(matcher)
+            if matcher._weights is None:
+                matcher._read_weights()
+            start, stop = matcher._i, matcher._blocklength
+            found.update({n: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * of_doc[n] / avgfl)))
+                          for n, tf in zip(matcher._ids[start:stop], matcher._weights[start:stop])})
+            matcher._i = stop - 1
+            matcher.next()
+        return found
     found: dict[int, float] = {}
     while matcher.is_active():
         if matcher._ids is None:
-            matcher._read_ids()
+            _read_ids(matcher)
         if matcher._weights is None:
             matcher._read_weights()
         start, stop = matcher._i, matcher._blocklength
@@ -1231,7 +1265,7 @@ def _phrase(matcher):
         found = {}
         while leaf.is_active():
             if leaf._ids is None:
-                leaf._read_ids()
+                _read_ids(leaf)
             if leaf._weights is None:
                 leaf._read_weights()
             if leaf._values is None:
@@ -1244,7 +1278,8 @@ def _phrase(matcher):
             found = {n: v for n, v in found.items() if (n in wrapper._ids) != wrapper._exclude}
         postings[id(leaf)] = found
         common = set(found) if common is None else common & found.keys()
-    decode = words[0][0].format.decode_positions
+    decode = _decode_positions if type(words[0][0].format).decode_positions is _POSITIONS_DECODE \
+        else words[0][0].format.decode_positions
     docs = []
     for n in sorted(common):
         starts = None
@@ -1256,6 +1291,13 @@ def _phrase(matcher):
         if starts:
             docs.append(n)
     return docs, postings
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Positions.decode_positions, its running sum done by accumulate."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(pickle.loads(value[_INT_SIZE:])))
 
 
 def _tree_score(node, postings: dict, n: int, lengths: Callable[[str], list | None]) -> float:
@@ -1335,6 +1377,7 @@ class CorpusIndex:
         self._sector_masks: dict[str, int] = {}
         self._events: list | None = None
         self._event_docs: list[tuple[int | None, ...]] | None = None
+        self._event_index: tuple[dict, list[int]] | None = None
         self._spelling: dict[int, list[tuple[str, frozenset[str]]]] | None = None
 
     def _make_parser(self) -> MultifieldParser:
@@ -1492,26 +1535,44 @@ class CorpusIndex:
         """The timeline's events, read once for this searcher (a new list each call)."""
         if self._events is None:
             self._events = [_event_of(data) for _, _, data in self._items]
+            self._items = None  # the events hold all that the open index needs of them
         return list(self._events)
 
     def events_within(self, docs: frozenset[int]) -> list[timeline.Event]:
         """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``.
 
-        Which document each source is was worked out once per searcher (see _event_sources), so
-        this is set lookups only; an event kept whole is returned as it is (events are frozen).
+        Which document each source is was worked out once per searcher (see _event_sources).
+        Most events have one source: those are found from the documents' side, through a map of
+        document -> its one-source events, walking whichever of the two is smaller; the rest are
+        cut source by source. An event kept whole is returned as it is (events are frozen).
         """
-        events = self.events()
+        if self._events is None:
+            self.events()
+        events = self._events
         if self._event_docs is None:
             self._event_docs = self._event_sources(events)
-        kept = []
-        for event, sources in zip(events, self._event_docs):
-            inside = [n in docs for n in sources]
+            by_doc: dict[int | None, list[int]] = {}
+            several = []
+            for i, sources in enumerate(self._event_docs):
+                if len(sources) == 1:
+                    by_doc.setdefault(sources[0], []).append(i)
+                else:
+                    several.append(i)
+            self._event_index = (by_doc, several)
+        by_doc, several = self._event_index
+        if len(docs) < len(by_doc):
+            hits = [i for n in docs if n in by_doc for i in by_doc[n]]
+        else:
+            hits = [i for n, found in by_doc.items() if n in docs for i in found]
+        kept: dict[int, timeline.Event] = {i: events[i] for i in hits}
+        for i in several:
+            inside = [n in docs for n in self._event_docs[i]]
             if all(inside):
-                kept.append(event)
+                kept[i] = events[i]
             elif any(inside):
-                kept.append(replace(event, sources=tuple(
-                    source for source, yes in zip(event.sources, inside) if yes)))
-        return kept
+                kept[i] = replace(events[i], sources=tuple(
+                    source for source, yes in zip(events[i].sources, inside) if yes))
+        return [kept[i] for i in sorted(kept)]
 
     def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
         """The document of each source of each event (None for a paragraph not in the index).
