@@ -51,12 +51,14 @@ def build(corpus: Path, db: Path) -> dict:
 
 SEARCH = """SELECT ref, highlight(para, 3, char(2), char(3)), bm25(para) FROM para
             WHERE para MATCH ? ORDER BY bm25(para) LIMIT 20"""
+# The sector filter as a join for ranking and as EXISTS for counting: the plans SQLite runs fastest
+# (`rowid IN (SELECT ...)` took 4-12 s at 100k; join 22 ms; EXISTS counts in 6 ms, join in 300 ms).
 SEARCH_IN = """SELECT ref, highlight(para, 3, char(2), char(3)), bm25(para) FROM para
-               WHERE para MATCH ? AND rowid IN (SELECT doc FROM sectors WHERE sector = ?)
+               JOIN sectors s ON s.doc = para.rowid WHERE para MATCH ? AND s.sector = ?
                ORDER BY bm25(para) LIMIT 20"""
 COUNT = "SELECT count(*) FROM para WHERE para MATCH ?"
 COUNT_IN = """SELECT count(*) FROM para WHERE para MATCH ?
-              AND rowid IN (SELECT doc FROM sectors WHERE sector = ?)"""
+              AND EXISTS (SELECT 1 FROM sectors s WHERE s.doc = para.rowid AND s.sector = ?)"""
 FACETS = """SELECT s.sector, count(*) FROM para JOIN sectors s ON s.doc = para.rowid
             WHERE para MATCH ? GROUP BY s.sector"""
 
