@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
+
+from .paged_option_list import PagedOptionList
 from textual.widgets.option_list import Option
 
 from ...render import safe
@@ -24,7 +26,7 @@ def matches(bookmark: "Bookmark", words: list[str]) -> bool:
     return all(word in haystack for word in words)
 
 
-class BookmarkList(OptionList):
+class BookmarkList(PagedOptionList):
     """``enter`` opens the highlighted bookmark's passage."""
 
     BINDINGS = [

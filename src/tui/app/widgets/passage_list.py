@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import OptionList
+
+from .paged_option_list import PagedOptionList
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
@@ -33,7 +34,7 @@ class Passage:
         return self.text[self.start:self.end]
 
 
-class PassageList(OptionList):
+class PassageList(PagedOptionList):
     """An OptionList of paragraphs with vim keys, ``b`` to bookmark and ``y`` to copy."""
 
     BINDINGS = [

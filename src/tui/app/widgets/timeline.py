@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
+
+from .paged_option_list import PagedOptionList
 from textual.widgets.option_list import Option
 
 from ...render import safe
@@ -30,7 +32,7 @@ def in_window(event: "Event", window: dict | None) -> bool:
                 and window["start"] <= event.date.isoformat() <= window["end"])
 
 
-class TimelineList(OptionList):
+class TimelineList(PagedOptionList):
     """Events in date order; ``enter`` shows an event's source paragraphs in the results."""
 
     BINDINGS = [
