@@ -81,6 +81,7 @@ class ResultsList(PassageList):
 
     def _on_option_list_option_selected(self, event: PassageList.OptionSelected) -> None:
         event.stop()
-        hit = self.current_hit() if event.option_index is None else self.hits[event.option_index]
-        if hit is not None:
-            self.post_message(self.Opened(hit))
+        index = event.option_index
+        if index is None or index >= len(self.hits) or self.options[index] is not event.option:
+            return  # chosen in a list that new results have since replaced
+        self.post_message(self.Opened(self.hits[index]))

@@ -88,5 +88,8 @@ class TimelineList(PagedOptionList):
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        index = event.option_index
+        if index >= self.option_count or self.options[index] is not event.option:
+            return  # chosen in a list that a new timeline has since replaced
         if event.option.id is not None:
             self.post_message(self.Picked(self.events[int(event.option.id)]))
