@@ -66,9 +66,11 @@ def mode_build(corpus: str, index: str) -> None:
     cpu, started = cpu_seconds(), time.perf_counter()
     report = update(Path(corpus), Path(index))
     seconds = time.perf_counter() - started
+    helpers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest helper
     emit({"seconds": seconds, "from_spawn": since_spawn(), "cpu": cpu_seconds() - cpu,
           "articles": report.articles, "paragraphs": report.paragraphs, "rebuilt": report.rebuilt,
-          "index_bytes": folder_bytes(Path(index) / "data"), **memory()})
+          "index_bytes": folder_bytes(Path(index) / "data"), "helpers_peak_mb": helpers_peak,
+          **memory()})
 
 
 def mode_update(corpus: str, index: str) -> None:

@@ -155,13 +155,14 @@ def tables(results: list[dict]) -> str:
     lines = []
     add = lines.append
     add("### Build and update\n")
-    add("| corpus | articles | paragraphs | full build s | paragraphs/s | CPU s | index MB | build peak RSS MB "
-        "| 1 article changed s | nothing changed s |")
+    add("| corpus | articles | paragraphs | full build s | paragraphs/s | CPU s | index MB "
+        "| peak RSS MB (this process / largest helper) | 1 article changed s | nothing changed s |")
     add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         b, u = r["build"], r["update"]
         add(f"| {r['size']} | {b['articles']:,} | {b['paragraphs']:,} | {b['seconds']:.2f}{verdict('build', r['size'], b['seconds'])} "
-            f"| {b['paragraphs'] / b['seconds']:,.0f} | {b['cpu']:.1f} | {b['index_bytes'] / 1e6:.1f} | {b['peak_mb']:.0f} "
+            f"| {b['paragraphs'] / b['seconds']:,.0f} | {b['cpu']:.1f} | {b['index_bytes'] / 1e6:.1f} "
+            f"| {b['peak_mb']:.0f} / {b.get('helpers_peak_mb', 0):.0f} "
             f"| {u['changed']:.2f}{verdict('update', r['size'], u['changed'])} | {u['unchanged']:.2f} |")
     add("")
     add("### Queries (ms; Explorer on an open index, after a warm-up pass)\n")
