@@ -1101,6 +1101,14 @@ def _check(data: Path) -> Manifest:
 # blocks of postings, for the matcher types the query parser makes of words, prefixes, fuzzy words
 # and AND/OR/ANDNOT; any other matcher (phrases, NOT) is run by Whoosh itself, as before.
 
+def _load_block(matcher) -> None:
+    """Decode the current posting block's ids and weights, if not done yet."""
+    if matcher._ids is None:
+        _read_ids(matcher)
+    if matcher._weights is None:
+        matcher._read_weights()
+
+
 def _read_ids(matcher) -> None:
     """W3LeafMatcher._read_ids, with its delta decoding (a Python generator) done by accumulate."""
     if matcher._data is None:
@@ -1201,10 +1209,7 @@ def _leaf_scores(matcher, of_doc: list) -> dict[int, float]:
         idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         found = {}
         while matcher.is_active():
-            if matcher._ids is None:
-                _read_ids(matcher)
-            if matcher._weights is None:
-                matcher._read_weights()
+            _load_block(matcher)
             start, stop = matcher._i, matcher._blocklength
             found.update({n: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * of_doc[n] / avgfl)))
                           for n, tf in zip(matcher._ids[start:stop], matcher._weights[start:stop])})
@@ -1213,10 +1218,7 @@ def _leaf_scores(matcher, of_doc: list) -> dict[int, float]:
         return found
     found: dict[int, float] = {}
     while matcher.is_active():
-        if matcher._ids is None:
-            _read_ids(matcher)
-        if matcher._weights is None:
-            matcher._read_weights()
+        _load_block(matcher)
         start, stop = matcher._i, matcher._blocklength
         for n, weight in zip(matcher._ids[start:stop], matcher._weights[start:stop]):
             found[n] = score(weight, of_doc[n])
@@ -1264,10 +1266,7 @@ def _phrase(matcher):
     for leaf, wrapper in words:
         found = {}
         while leaf.is_active():
-            if leaf._ids is None:
-                _read_ids(leaf)
-            if leaf._weights is None:
-                leaf._read_weights()
+            _load_block(leaf)
             if leaf._values is None:
                 leaf._read_values()
             start, stop = leaf._i, leaf._blocklength
