@@ -193,11 +193,16 @@ async def test_a_stale_answer_is_dropped(make_app, settle):
         await type_query(pilot, settle, "gwadar")
         screen = app.screen
         stale_request = Request(query="pakistan")
-        stale = screen.corpus.find(stale_request, limit=50, tree=True, timeline=True)
+        stale = screen.corpus.find(stale_request, limit=50)
         assert stale.result.total > 2
-        screen._show_found(stale)  # an answer arriving after the user typed on
+        screen._show_found(stale, lambda: None)  # an answer arriving after the user typed on
         assert results_refs(app) == ["001_b7e318ca484bc110:10", "001_b7e318ca484bc110:4"]
         assert status(app) == "2 paragraphs"
+        tree = app.screen.query_one(SectorTree)
+        counts = str(tree.root.label)
+        facets = screen.corpus.facets(stale_request, tree=True, timeline=True)
+        screen._show_facets(facets)  # so are its sector counts and timeline
+        assert str(tree.root.label) == counts
     finally:
         await context.__aexit__(None, None, None)
 
@@ -251,6 +256,39 @@ async def test_picking_a_sector_filters_and_the_root_clears(make_app, settle, me
         labels = [str(tree.get_node_at_line(n).label) for n in range(tree.last_line + 1)]
         assert "All sectors 2" in labels[0]
         assert "Energy 1" in labels and "Diplomacy 0" in labels
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_large_timeline_shows_the_events_around_the_visit(make_app, settle, screen_text):
+    """Tens of thousands of events would take the pane seconds to lay out: it shows 200, from a
+    little before the visit, and says how many it leaves out on each side."""
+    import datetime as dt
+
+    from tui.timeline import Event, Source
+
+    def event(day: dt.date) -> Event:
+        return Event(day, "day", (), f"something on {day}", (Source(f"a:{day.toordinal()}", (0, 1), "x"),))
+
+    first_day = dt.date(2025, 1, 1)
+    events = [event(first_day + dt.timedelta(days=n)) for n in range(1000)]  # to 2027-09-27
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        timeline = app.screen.query_one(TimelineList)
+        timeline.show(events, {"start": "2026-02-03", "end": "2026-02-04"})
+        await settle(pilot)
+        ids = [timeline.get_option_at_index(i).id for i in range(timeline.option_count)]
+        shown = [events[int(i)] for i in ids if i is not None]
+        assert len(shown) == 200 and shown[0].date < dt.date(2026, 2, 3) < shown[-1].date
+        first_in_window = next(n for n, e in enumerate(shown) if e.date == dt.date(2026, 2, 3))
+        assert first_in_window == 50  # a quarter of the pane before the visit
+        earlier = events.index(shown[0])
+        text = screen_text(app)
+        assert f"▲ {earlier} earlier events" in text
+        assert timeline.border_subtitle == "200 of 1,000 events"
+        assert str(timeline.get_option_at_index(timeline.option_count - 1).prompt).startswith(
+            f"▼ {1000 - earlier - 200} later events")
     finally:
         await context.__aexit__(None, None, None)
 

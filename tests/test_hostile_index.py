@@ -175,13 +175,20 @@ async def test_the_app_keeps_searching_when_an_update_starts_while_it_is_open(pa
     app = ExplorerApp(paths, keymap_file=tmp_path / "keymap.toml")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
+        assert app.sub_title == "2 articles · 27 paragraphs"
         with lock_held_elsewhere(paths.index):
-            app.screen.refresh_index()  # what its 10-second timer runs
+            app.screen.refresh_index()  # what its timer runs every WATCH_EVERY seconds
             await settle(pilot)
+            assert [(n.title, n.message) for n in app._notifications][-1:] == [
+                ("Index", "Another process is updating the index; searching it as it was")]
+            assert app.sub_title == "2 articles · 27 paragraphs · the index is being updated…"
             await pilot.press("slash", *"gwadar")
             await settle(pilot)
             assert len(app.screen.query_one(ResultsList).hits) == 2
             assert app.is_running
+        app.screen.refresh_index()
+        await settle(pilot)
+        assert app.sub_title == "2 articles · 27 paragraphs"  # the update is over
 
 
 # --- a read-only index folder ------------------------------------------------------------------

@@ -34,13 +34,20 @@ class Request:
 
 @dataclass(frozen=True)
 class Found:
-    """The answer to a Request: the results, and the tree and timeline if they were asked for."""
+    """The results for a Request, or the reason there are none (a query the user must fix)."""
 
     request: Request
     result: "SearchResult | None" = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the side panes show for a Request: the sector counts and the timeline, if asked for."""
+
+    request: Request
     tree: "SectorNode | None" = None
     events: "list[Event] | None" = None
-    error: str | None = None  # a query the user must fix: the message to show
 
 
 class Corpus:
@@ -51,24 +58,36 @@ class Corpus:
         self._lock = threading.Lock()
         self.info: CorpusInfo = explorer.info()
 
-    def find(self, request: Request, *, limit: int, tree: bool, timeline: bool,
+    def find(self, request: Request, *, limit: int,
              cancelled: Callable[[], bool] = lambda: False) -> Found | None:
-        """Results for ``request`` (None if ``cancelled`` says so once the lock is ours)."""
+        """The top ``limit`` results for ``request`` (None if ``cancelled`` once the lock is ours)."""
         from ..search import QueryError
 
         with self._lock:
             if cancelled():
                 return None
             try:
-                return Found(
+                return Found(request, self._explorer.search(
+                    request.query, sector=request.sector, limit=limit, refs=request.refs))
+            except QueryError as err:
+                return Found(request, error=str(err))
+
+    def facets(self, request: Request, *, tree: bool, timeline: bool,
+               cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
+        """The sector counts and timeline for a request whose results were found (no QueryError)."""
+        from ..search import QueryError
+
+        with self._lock:
+            if cancelled():
+                return None
+            try:
+                return Facets(
                     request,
-                    self._explorer.search(request.query, sector=request.sector, limit=limit,
-                                          refs=request.refs),
                     self._explorer.sector_tree(request.query) if tree else None,
                     self._explorer.timeline(request.query, request.sector) if timeline else None,
                 )
-            except QueryError as err:
-                return Found(request, error=str(err))
+            except QueryError:  # the index changed under the query: the next search says why
+                return None
 
     def article(self, article_id: str, query: str = "") -> "ArticleText":
         from ..search import QueryError
@@ -85,6 +104,11 @@ class Corpus:
             if changed:
                 self.info = self._explorer.info()
             return changed
+
+    @property
+    def updating(self) -> bool:
+        """Whether another process holds the index's write lock (no lock of ours needed)."""
+        return self._explorer.updating
 
     def close(self) -> None:
         with self._lock:

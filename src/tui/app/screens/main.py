@@ -6,6 +6,9 @@ worker, drops answers to requests that are no longer current, and wires the pane
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...bookmarks import anchor
 from ...render import safe
 from ...timeline import describe_date
-from ..corpus import Corpus, Found, Request, open_corpus
+from ..corpus import Corpus, Facets, Found, Request, open_corpus
 from ..widgets.format import plural
 from ..widgets.reader import Reader
 from ..widgets.results import ResultsList
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
     from ...search import ArticleText
 
 RESULTS_LIMIT = 50
+PAINT_WAIT = 0.5  # seconds the counts wait for the results to be painted, at most
+WATCH_EVERY = 2.0  # seconds between looks at the index for another process's update
+FACETS_AFTER = 0.1  # seconds of no typing before the sector counts and timeline follow the results
 PANES = ("query", "results", "sectors", "timeline", "reader")  # the tab order
 NUMBERED = {"1": "results", "2": "sectors", "3": "timeline", "4": "reader"}
 
@@ -81,6 +87,7 @@ class MainScreen(Screen):
         self.request = Request()
         self._tree_for: str | None = None  # the query the sector tree's counts are for
         self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
+        self._updating = False  # another process holds the index's write lock
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -188,26 +195,45 @@ class MainScreen(Screen):
     def _index_ready(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.query_one(ProgressBar).display = False
+        self._updating = corpus.updating  # if so, opening it has said so
         self._show_corpus_facts()
+        self._show_corpus_problems()
         self.search()
-        self.set_interval(10, self.refresh_index, name="watch the index")
+        self.set_interval(WATCH_EVERY, self.refresh_index, name="watch the index")
 
     def _show_corpus_facts(self) -> None:
         info = self.corpus.info
         self.app.title = safe(info.name or "tui").plain
         self.app.sub_title = (f"{plural(info.articles, 'article')} · "
-                          f"{plural(info.paragraphs, 'paragraph')}")
-        for problem in info.problems:
+                              f"{plural(info.paragraphs, 'paragraph')}"
+                              + (" · the index is being updated…" if self._updating else ""))
+
+    def _show_corpus_problems(self) -> None:
+        for problem in self.corpus.info.problems:
             self.notify(problem, title="Corpus", severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def refresh_index(self) -> None:
-        """Switch to a newer index if ``tui index`` (another process) has updated it."""
-        if self.corpus is not None and self.corpus.refresh():
-            self.app.call_from_thread(self._index_changed)
+        """Say so while another process (``tui index``) updates the index; switch to it after."""
+        if self.corpus is None:
+            return
+        updating = self.corpus.updating
+        changed = self.corpus.refresh()
+        self.app.call_from_thread(self._index_state, updating, changed)
+
+    def _index_state(self, updating: bool, changed: bool) -> None:
+        if updating != self._updating:
+            self._updating = updating
+            self._show_corpus_facts()
+            if updating:
+                self.notify("Another process is updating the index; searching it as it was",
+                            title="Index", markup=False)
+        if changed:
+            self._index_changed()
 
     def _index_changed(self) -> None:
         self._show_corpus_facts()
+        self._show_corpus_problems()
         self._tree_for = self._timeline_for = None
         self.search()
         self.notify("The index was updated; results refreshed", markup=False)
@@ -225,26 +251,50 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(self, request: Request, tree: bool, timeline: bool) -> None:
-        worker = get_current_worker()
-        found = self.corpus.find(request, limit=RESULTS_LIMIT, tree=tree, timeline=timeline,
-                                 cancelled=lambda: worker.is_cancelled)
-        if found is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._show_found, found)
+        """The results first, painted; then, once typing pauses, the sector counts and timeline.
 
-    def _show_found(self, found: Found) -> None:
+        On a large corpus the counts and the timeline take longer than the results, and a user
+        typing reads the results: these are on screen before the rest starts, and a keystroke
+        meanwhile (which cancels this worker) means the rest is not computed at all.
+        """
+        worker = get_current_worker()
+        found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=lambda: worker.is_cancelled)
+        if found is None or worker.is_cancelled:
+            return
+        painted = threading.Event()
+        self.app.call_from_thread(self._show_found, found, painted.set)
+        if found.error is not None or not (tree or timeline):
+            return
+        painted.wait(PAINT_WAIT)
+        deadline = time.monotonic() + FACETS_AFTER
+        while time.monotonic() < deadline and not worker.is_cancelled:
+            time.sleep(0.01)
+        for want, kind in ((tree, "tree"), (timeline, "timeline")):  # one lock hold each
+            facets = want and self.corpus.facets(request, tree=kind == "tree",
+                                                 timeline=kind == "timeline",
+                                                 cancelled=lambda: worker.is_cancelled)
+            if facets and not worker.is_cancelled:
+                self.app.call_from_thread(self._show_facets, facets)
+
+    def _show_found(self, found: Found, painted: Callable[[], None]) -> None:
+        self.call_after_refresh(painted)
         if found.request != self.request:
             return  # typed on meanwhile: a newer search is on its way
         if found.error is not None:
             self.search_pane.show_error(found.error)
             return
-        if found.tree is not None:
-            self._tree_for = found.request.query
-            self.query_one(SectorTree).show(found.tree)
-        if found.events is not None:
-            self._timeline_for = (found.request.query, found.request.sector)
-            self.query_one(TimelineList).show(found.events, self.corpus.info.window)
         self.results.show(found.result)
         self.search_pane.show_status(self._status(found))
+
+    def _show_facets(self, facets: Facets) -> None:
+        if facets.request != self.request:
+            return
+        if facets.tree is not None:
+            self._tree_for = facets.request.query
+            self.query_one(SectorTree).show(facets.tree)
+        if facets.events is not None:
+            self._timeline_for = (facets.request.query, facets.request.sector)
+            self.query_one(TimelineList).show(facets.events, self.corpus.info.window)
 
     def _status(self, found: Found) -> Text:
         result, request = found.result, found.request

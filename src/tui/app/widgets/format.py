@@ -18,4 +18,4 @@ def day(iso: str | None) -> str:
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     """``1 source``, ``2 sources``; ``words`` for an irregular plural (``matches``)."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
+    return f"{count:,} {word if count == 1 else words or word + 's'}"

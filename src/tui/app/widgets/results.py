@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -40,12 +39,13 @@ class ResultsList(PassageList):
     def show(self, result: "SearchResult") -> None:
         """Replace the list with ``result``'s hits, keeping the cursor on the same paragraph."""
         previous = self.current_hit()
-        self.hits = result.hits
+        had_hits, self.hits = bool(self.hits), result.hits
         self.set_options(self._options_for(result.hits))
         if self.hits:
             refs = [hit.ref for hit in self.hits]
             self.highlighted = refs.index(previous.ref) if previous and previous.ref in refs else 0
-        self.refresh_bindings()
+        if bool(self.hits) != had_hits:  # b and y grey out with no passage; the footer redraws it all
+            self.refresh_bindings()
 
     def current_hit(self) -> "Hit | None":
         if self.highlighted is None or not 0 <= self.highlighted < len(self.hits):
@@ -64,12 +64,11 @@ class ResultsList(PassageList):
         return [Option(self._prompt(hit), id=hit.ref) for hit in hits]
 
     def _prompt(self, hit: "Hit") -> Group:
-        marker = Text("★ ", style="bold yellow") if hit.ref in self.bookmarked else Text("")
-        title = Table.grid(padding=(0, 1), expand=True)
-        title.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        title.add_column(justify="right", no_wrap=True)
-        title.add_row(Text.assemble(marker, safe(hit.title, "bold")),
-                      Text(" ".join(x for x in (day(hit.date), f"¶{hit.paragraph}") if x), style="dim"))
+        # Plain Text lines, no Table: the list renders all its prompts on every new result set.
+        marker = ("★ ", "bold yellow") if hit.ref in self.bookmarked else ""
+        where = " ".join(x for x in (day(hit.date), f"¶{hit.paragraph}") if x)
+        title = Text.assemble((f"{where}  ", "dim"), marker, safe(hit.title, "bold"),
+                              no_wrap=True, overflow="ellipsis")
         lines: list = [title]
         if hit.heading:
             lines.append(Text.assemble(("§ ", "dim"), safe(hit.heading, "italic")))

@@ -24,12 +24,26 @@ if TYPE_CHECKING:
 # Flags worth a word of their own; "later", "earlier" and "deadline" are in describe_date's text.
 MARKED_FLAGS = ("inferred", "approximate")
 LABEL_CHARS = 72  # about two lines of the left column
+SHOWN = 200  # events in the pane at most: a large archive has tens of thousands (`tui timeline`)
 
 
 def in_window(event: "Event", window: dict | None) -> bool:
     """Whether a day-precise event falls inside the visit window."""
     return bool(window and event.date and event.precision == "day"
                 and window["start"] <= event.date.isoformat() <= window["end"])
+
+
+def around_window(events: "list[Event]", window: dict | None, limit: int = SHOWN) -> range:
+    """Which of the date-ordered ``events`` to show: at most ``limit``, from a little before the
+    visit window (from the first event, without a window)."""
+    if len(events) <= limit:
+        return range(len(events))
+    start = 0
+    if window:
+        start = next((i for i, event in enumerate(events)
+                      if event.date and event.date.isoformat() >= window["start"]), len(events))
+        start = min(max(0, start - limit // 4), len(events) - limit)
+    return range(start, start + limit)
 
 
 class TimelineList(PagedOptionList):
@@ -57,11 +71,19 @@ class TimelineList(PagedOptionList):
         self.events: list[Event] = []
 
     def show(self, events: list["Event"], window: dict | None) -> None:
-        """Replace the list with ``events``, under one heading per date as a reader says it."""
+        """Replace the list with ``events``, under one heading per date as a reader says it.
+
+        A large archive has more events than a pane can hold: the pane shows those around the
+        visit window and says how many are before and after it.
+        """
         self.events = list(events)
+        shown = around_window(self.events, window)
         options: list[Option] = []
+        if shown.start:
+            options.append(self._more(f"▲ {plural(shown.start, 'earlier event')}"))
         heading = None
-        for index, event in enumerate(self.events):
+        for index in shown:
+            event = self.events[index]
             when = describe_date(event)
             if when != heading:
                 heading = when
@@ -71,12 +93,21 @@ class TimelineList(PagedOptionList):
                     ("▌ " if inside else "  "), (f" {when} " if inside else when, style),
                     (" visit" if inside else "", "magenta")), disabled=True))
             options.append(Option(self._prompt(event), id=str(index)))
+        if shown.stop < len(self.events):
+            options.append(self._more(f"▼ {plural(len(self.events) - shown.stop, 'later event')}"))
         if not options:
             options.append(Option(Text("no dated events match", style="dim italic"), disabled=True))
         self.set_options(options)
-        self.border_subtitle = plural(len(self.events), "event") if self.events else ""
+        total = plural(len(self.events), "event")
+        self.border_subtitle = (total if len(shown) == len(self.events)
+                                else f"{len(shown):,} of {total}") if self.events else ""
         if self.events:
             self.action_first()
+
+    @staticmethod
+    def _more(what: str) -> Option:
+        return Option(Text.assemble((what, "dim italic"), (" · narrow the search to see them", "dim")),
+                      disabled=True)
 
     def _prompt(self, event: "Event") -> Padding:
         flags = [flag for flag in event.flags if flag in MARKED_FLAGS]
