@@ -72,7 +72,7 @@ class Corpus:
             except QueryError as err:
                 return Found(request, error=str(err))
 
-    def facets(self, request: Request, *, tree: bool, timeline: bool,
+    def facets(self, request: Request, *, tree: bool = False, timeline: bool = False,
                cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
         """The sector counts and timeline for a request whose results were found (no QueryError)."""
         from ..search import QueryError

@@ -258,7 +258,8 @@ class MainScreen(Screen):
         meanwhile (which cancels this worker) means the rest is not computed at all.
         """
         worker = get_current_worker()
-        found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=lambda: worker.is_cancelled)
+        cancelled = lambda: worker.is_cancelled  # noqa: E731
+        found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=cancelled)
         if found is None or worker.is_cancelled:
             return
         painted = threading.Event()
@@ -266,15 +267,20 @@ class MainScreen(Screen):
         if found.error is not None or not (tree or timeline):
             return
         painted.wait(PAINT_WAIT)
-        deadline = time.monotonic() + FACETS_AFTER
-        while time.monotonic() < deadline and not worker.is_cancelled:
-            time.sleep(0.01)
-        for want, kind in ((tree, "tree"), (timeline, "timeline")):  # one lock hold each
-            facets = want and self.corpus.facets(request, tree=kind == "tree",
-                                                 timeline=kind == "timeline",
-                                                 cancelled=lambda: worker.is_cancelled)
-            if facets and not worker.is_cancelled:
+        if not self._typing_paused(worker):
+            return
+        for asked in ({"tree": True} if tree else None, {"timeline": True} if timeline else None):
+            facets = asked and self.corpus.facets(request, **asked, cancelled=cancelled)
+            if facets and not worker.is_cancelled:  # one lock hold each: a keystroke waits less
                 self.app.call_from_thread(self._show_facets, facets)
+
+    @staticmethod
+    def _typing_paused(worker: Worker) -> bool:
+        """Wait FACETS_AFTER seconds: False if a keystroke (which cancels ``worker``) came first."""
+        deadline = time.monotonic() + FACETS_AFTER
+        while not worker.is_cancelled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not worker.is_cancelled
 
     def _show_found(self, found: Found, painted: Callable[[], None]) -> None:
         self.call_after_refresh(painted)
