@@ -82,17 +82,32 @@ async def type_query(pilot, settle, text: str) -> None:
 
 # --- start-up ----------------------------------------------------------------------------------
 
+async def test_an_article_added_while_closed_is_searchable_once_open(make_app, tui_paths, settle):
+    """The app opens on the index as it was, then brings it up to date and searches again."""
+    (tui_paths.corpus / "zanzibar.txt").write_text(
+        "+++\ntitle = \"Gwadar and Zanzibar\"\n+++\nGwadar and Zanzibar ports compared.\n", "utf-8")
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        assert app.sub_title == "3 articles · 28 paragraphs"
+        assert "The index was updated; results refreshed" in [n.message for n in app._notifications]
+        await type_query(pilot, settle, "zanzibar")
+        assert status(app) == "1 paragraph"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
 async def test_first_frame_paints_before_the_index_is_open(make_app, settle, screen_text, monkeypatch):
     from tui.app.screens import main
 
     release = threading.Event()
-    real_open = main.open_corpus
+    real_open = main.open_as_it_is
 
     def slow_open(*args, **kwargs):
         release.wait(10)
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(main, "open_corpus", slow_open)
+    monkeypatch.setattr(main, "open_as_it_is", slow_open)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()

@@ -105,6 +105,28 @@ class Corpus:
                 self.info = self._explorer.info()
             return changed
 
+    def update(self, paths: Paths, progress: Callable[[int, int], None],
+               notice: Callable[[str], None]) -> bool:
+        """Bring the index up to date with the corpus, then switch to it; True if it changed.
+
+        Slow (it reads every article's size and time): call it in a thread. Searches go on
+        meanwhile on the index as it was; an index another process is writing, or one that
+        cannot be written, stays as it was, with a notice.
+        """
+        from ..search import Explorer, IndexBusy
+
+        try:
+            report = Explorer.build(paths, progress=progress, wait=1.0)
+        except IndexBusy as err:
+            notice(f"{err}; searching it as it was")
+            return False
+        except OSError as err:
+            notice(f"cannot update the index ({err.strerror or err}); searching it as it was")
+            return False
+        for line in report.notices + report.problems:
+            notice(line)
+        return self.refresh()
+
     @property
     def updating(self) -> bool:
         """Whether another process holds the index's write lock (no lock of ours needed)."""
@@ -113,6 +135,17 @@ class Corpus:
     def close(self) -> None:
         with self._lock:
             self._explorer.close()
+
+
+def open_as_it_is(paths: Paths) -> Corpus | None:
+    """The index as it was last built, without looking at the corpus; None if there is none fit
+    to open (then :func:`open_corpus` builds or repairs it)."""
+    from ..search import Explorer, IndexProblem
+
+    try:
+        return Corpus(Explorer.open(paths, build=False))
+    except (IndexProblem, OSError):
+        return None
 
 
 def open_corpus(paths: Paths, progress: Callable[[int, int], None],

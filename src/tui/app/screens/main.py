@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...bookmarks import anchor
 from ...render import safe
 from ...timeline import describe_date
-from ..corpus import Corpus, Facets, Found, Request, open_corpus
+from ..corpus import Corpus, Facets, Found, Request, open_as_it_is, open_corpus
 from ..widgets.format import plural
 from ..widgets.reader import Reader
 from ..widgets.results import ResultsList
@@ -171,16 +171,43 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def open_index(self) -> None:
+        """Open the index as it is, to search at once; build it first only if there is none.
+
+        Whether the corpus changed since is looked at afterwards (update_index): at 100k
+        paragraphs that look takes longer than opening the index and the first search together.
+        """
         call = self.app.call_from_thread
-        corpus = open_corpus(
-            self.app.paths,
-            progress=lambda done, total: call(self._progress, done, total),
-            notice=lambda line: self.app.notify(line, title="Index", markup=False),
-        )
+        corpus = open_as_it_is(self.app.paths)
+        if corpus is None:
+            corpus = open_corpus(self.app.paths, progress=self._progress_from_thread,
+                                 notice=self._index_notice)
+            up_to_date = True
+        else:
+            up_to_date = False
         if get_current_worker().is_cancelled:
             corpus.close()
             return
-        call(self._index_ready, corpus)
+        call(self._index_ready, corpus, up_to_date)
+
+    @work(thread=True, exclusive=True, group="update", exit_on_error=False)
+    def update_index(self) -> None:
+        """Bring the open index up to date with the corpus (articles added, changed, removed)."""
+        changed = self.corpus.update(self.app.paths, self._progress_from_thread, self._index_notice)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._index_updated, changed)
+
+    def _index_updated(self, changed: bool) -> None:
+        self.query_one(ProgressBar).display = False
+        if changed:
+            self._index_changed()
+        else:
+            self._show_corpus_facts()  # over any "building the index" of a look that found nothing
+
+    def _progress_from_thread(self, done: int, total: int) -> None:
+        self.app.call_from_thread(self._progress, done, total)
+
+    def _index_notice(self, line: str) -> None:
+        self.app.notify(line, title="Index", markup=False)
 
     def on_unmount(self) -> None:
         if self.corpus is not None:
@@ -188,17 +215,20 @@ class MainScreen(Screen):
 
     def _progress(self, done: int, total: int) -> None:
         bar = self.query_one(ProgressBar)
+        bar.display = True
         bar.add_class("-building")
         bar.update(total=total, progress=done)
         self.app.sub_title = f"building the index: {done} of {total} paragraphs"
 
-    def _index_ready(self, corpus: Corpus) -> None:
+    def _index_ready(self, corpus: Corpus, up_to_date: bool) -> None:
         self.corpus = corpus
         self.query_one(ProgressBar).display = False
         self._updating = corpus.updating  # if so, opening it has said so
         self._show_corpus_facts()
         self._show_corpus_problems()
         self.search()
+        if not up_to_date:
+            self.update_index()
         self.set_interval(WATCH_EVERY, self.refresh_index, name="watch the index")
 
     def _show_corpus_facts(self) -> None:
