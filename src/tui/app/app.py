@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.reactive import reactive
+from textual.theme import ThemeProvider
 from textual.worker import Worker, WorkerState
 
 from ..bookmarks import BookmarksError, BookmarkStore, make_bookmark
@@ -17,6 +19,7 @@ from ..text import shorten, strip_controls
 from .commands import ExplorerCommands
 from .keymap import keymap_path, load_keymap
 from .screens.main import MainScreen
+from .widgets.palette import Palette
 from .widgets.passage_list import PassageList
 
 if TYPE_CHECKING:
@@ -78,6 +81,15 @@ class ExplorerApp(App[None]):
 
     def action_set_theme(self, name: str) -> None:
         self.theme = name
+
+    # --- the command palette: Textual's, whose page keys cannot end the app ------------------
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     # --- bookmarks: the store's file work happens in threads ---------------------------------
 

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from ...render import safe
 from ...text import shorten
 from ..widgets.bookmark_list import BookmarkList
 from ..widgets.format import plural
+from ..widgets.header import Header
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets import Footer, ProgressBar
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...bookmarks import anchor
@@ -27,6 +27,7 @@ from ...render import safe
 from ...timeline import describe_date
 from ..corpus import Corpus, Facets, Found, Request, open_as_it_is, open_corpus
 from ..widgets.format import plural
+from ..widgets.header import Header
 from ..widgets.reader import Reader
 from ..widgets.results import ResultsList
 from ..widgets.search_pane import SearchPane

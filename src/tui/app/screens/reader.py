@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
+from ..widgets.header import Header
 from ..widgets.reader import Reader
 
 if TYPE_CHECKING:
