@@ -316,3 +316,29 @@ async def test_a_screen_closed_in_the_turn_it_opened_leaves_the_app_working(tui_
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, MainScreen)
         assert app.title != "tui" and app.title in screen_text(app).splitlines()[0]
+
+
+async def test_page_up_at_the_top_of_an_article_keeps_a_paragraph_chosen(tui_paths, tmp_path,
+                                                                       settle):
+    """v (select a sentence) in the first paragraph, page up, down. Textual's page up found no
+    paragraph above (only the disabled title lines) and left no option highlighted, the sentence
+    selection stayed, and down raised AttributeError. Now page up goes to the first paragraph and
+    the selection goes on."""
+    from tui.app import ExplorerApp
+    from tui.app.widgets.reader import Reader
+
+    explorer = Explorer.open(tui_paths, build=False)
+    text = explorer.article(SECOND, "gwadar")
+    explorer.close()
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        reader = app.screen.query_one(Reader)
+        reader.show(text, 1)
+        reader.focus()
+        await settle(pilot)
+        await pilot.press("v", "pageup", "down")
+        assert app.is_running
+        assert reader.current_paragraph().paragraph == 1 and reader.selection is not None
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        assert reader.current_paragraph().paragraph == text.paragraphs[-1].paragraph
