@@ -157,23 +157,37 @@ def key_event(key: str):
     return events.Key(key, char)
 
 
-# Every key the app binds, keys Textual's widgets bind, and what one types into a query. Not
-# ctrl+p yet: its early page keys are fixed (test_page_keys_right_after_opening_the_palette_...),
-# but walks through the palette still meet screens that close twice. q quits: a no-op here.
+# Every key the app binds, keys Textual's widgets bind, and what one types into a query; ctrl+p
+# opens the command palette (where letters type, enter runs a command, escape closes it). q quits:
+# quit is made a no-op here.
 KEYS = ["1", "2", "3", "4", "B", "G", "N", "b", "d", "e", "enter", "escape", "g", "h", "j", "k",
         "l", "n", "t", "v", "x", "y", "q", "slash", "tab", "shift+tab", "question_mark", "left",
         "right", "up", "down", "space", "backspace", "delete", "home", "end", "pageup", "pagedown",
-        "a", "o", "r", "w",
+        "a", "o", "r", "w", "ctrl+p",
         "z", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", '"', "(", ")", "*", "~", ":", "[", "]",
         "-", "'"]
 
 
+def send(app, *keys: str) -> None:
+    """Queue ``keys`` for the app at once, as a terminal delivers a paste or fast typing: none of
+    them is handled before the last is sent."""
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
 async def test_10000_random_keys_leave_the_app_working(tui_paths, tmp_path, settle, monkeypatch):
-    """10,000 random keys at 80x24 (the narrow layout: the reader is a screen of its own), each
-    handled before the next, as Pilot.press does but without its wait for an idle CPU. Every
-    screen is visited; no exception, no error notification (a worker that failed), and afterwards
-    a search still answers. Worker threads answer while keys arrive, so runs differ in timing;
-    any crash fails the test (the races it found are fixed and have tests of their own)."""
+    """10,000 random keys at 80x24 (the narrow layout: the reader is a screen of its own), in
+    steps of one key or of a burst of 2 to 20 sent at once (half of the steps each); each step is
+    handled before the next, as Pilot.press does but without its wait for an idle CPU. A burst
+    reaches screens still opening, already closed, or covered by one opened meanwhile: that closed
+    the main screen (a dialog dismissed twice popped it) and raised ScreenStackError,
+    InvalidStateError and NoMatches (screens/base.py; the tests below pin each case).
+
+    Every screen is visited, the palette too; no exception, the main screen kept, no error
+    notification (a worker that failed), and afterwards a search still answers. Worker threads
+    answer while keys arrive, so runs differ in timing; any crash fails the test."""
     import textual.screen
 
     from tui.app import ExplorerApp
@@ -188,36 +202,40 @@ async def test_10000_random_keys_leave_the_app_working(tui_paths, tmp_path, sett
     # this halves the run time (the screen is still painted, and every test of the app paints it).
     monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", PERIOD)
     monkeypatch.chdir(tmp_path)
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # the palette's Screenshot saves here
+        monkeypatch.setenv(name, str(tmp_path))
+    (tmp_path / "Downloads").mkdir()
     app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
     rng = random.Random(20260203)
     seen: set[str] = set()
+    sent = 0
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for n in range(10_000):
-            event = key_event(rng.choice(KEYS))
-            event.set_sender(app)
-            app._driver.send_message(event)
+        while sent < 10_000:
+            burst = 1 if rng.random() < 0.5 else rng.randint(2, 20)
+            send(app, *(rng.choice(KEYS) for _ in range(burst)))
+            sent += burst
             await pilot._wait_for_screen()
             if not app.is_running:
                 break  # run_test raises what stopped it
             seen.add(type(app.screen).__name__)
             assert any(isinstance(screen, MainScreen) for screen in app.screen_stack), \
-                f"the main screen was closed after {n + 1} keys"
-        if app.is_running:
-            await settle(pilot)
-            assert [n.message for n in app._notifications if n.severity == "error"] == []
-            assert {"MainScreen", "HelpScreen", "BookmarksScreen"} <= seen
-            for _ in range(8):  # back to the main screen, then a search
-                if isinstance(app.screen, MainScreen):
-                    break
-                await pilot.press("escape")
-            await settle(pilot)
-            assert isinstance(app.screen, MainScreen)
-            app.screen.action_clear_filters()  # the keys may have picked a sector or an event
-            app.screen.search_pane.input.value = "gwadar"
-            await settle(pilot)
-            assert sorted(hit.ref for hit in app.screen.query_one(ResultsList).hits) == \
-                [f"{SECOND}:10", f"{SECOND}:4"]
+                f"the main screen was closed after {sent} keys"
+        assert app.is_running
+        await settle(pilot)
+        assert [n.message for n in app._notifications if n.severity == "error"] == []
+        assert {"MainScreen", "HelpScreen", "BookmarksScreen", "Palette"} <= seen
+        for _ in range(12):  # back to the main screen, then a search
+            if isinstance(app.screen, MainScreen):
+                break
+            await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        app.screen.action_clear_filters()  # the keys may have picked a sector or an event
+        app.screen.search_pane.input.value = "gwadar"
+        await settle(pilot)
+        assert sorted(hit.ref for hit in app.screen.query_one(ResultsList).hits) == \
+            [f"{SECOND}:10", f"{SECOND}:4"]
     assert not app._exception, "the app stopped"  # (run_test raises it; this is a backstop)
 
 
@@ -263,22 +281,15 @@ async def test_page_keys_right_after_opening_the_palette_do_not_end_the_app(tui_
     app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-
-        def send(key: str) -> None:
-            event = key_event(key)
-            event.set_sender(app)
-            app._driver.send_message(event)
-
-        send("ctrl+p")
+        send(app, "ctrl+p")
         for _ in range(10_000):  # event-loop turns, not time: until the commands are in the list
             await asyncio.sleep(0)
-            commands = app.screen.query(CommandList).first() if app.screen.query(CommandList) else None
+            commands = app.screen.query_one_optional(CommandList)
             if commands is not None and commands.option_count:
                 break
         else:
             pytest.fail("the palette never listed its commands")
-        send("pagedown")
-        send("pageup")
+        send(app, "pagedown", "pageup")
         await pilot.pause()
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, CommandPalette)
@@ -316,3 +327,53 @@ async def test_a_screen_closed_in_the_turn_it_opened_leaves_the_app_working(tui_
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, MainScreen)
         assert app.title != "tui" and app.title in screen_text(app).splitlines()[0]
+
+
+async def test_enter_twice_in_the_bookmark_dialog_saves_once_and_keeps_the_main_screen(
+        tui_paths, tmp_path, settle):
+    """b on a result, then enter twice at once: the second enter reached the dialog after the
+    first had closed it, and Textual's dismiss popped the screen under it, the main screen (found
+    by the burst test). Now the late enter does nothing: one bookmark, the main screen shown."""
+    from tui.app import ExplorerApp
+    from tui.app.screens.bookmark_dialog import BookmarkDialog
+    from tui.app.screens.main import MainScreen
+    from tui.app.widgets.results import ResultsList
+    from tui.bookmarks import BookmarkStore
+
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(ResultsList).focus()
+        await pilot.press("b")
+        assert isinstance(app.screen, BookmarkDialog)
+        send(app, "enter", "enter")
+        await pilot.pause()
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        assert len(BookmarkStore(tui_paths.bookmarks).load()) == 1
+
+
+async def test_page_up_at_the_top_of_an_article_keeps_a_paragraph_chosen(tui_paths, tmp_path,
+                                                                       settle):
+    """v (select a sentence) in the first paragraph, page up, down. Textual's page up found no
+    paragraph above (only the disabled title lines) and left no option highlighted, the sentence
+    selection stayed, and down raised AttributeError. Now page up goes to the first paragraph and
+    the selection goes on."""
+    from tui.app import ExplorerApp
+    from tui.app.widgets.reader import Reader
+
+    explorer = Explorer.open(tui_paths, build=False)
+    text = explorer.article(SECOND, "gwadar")
+    explorer.close()
+    app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        reader = app.screen.query_one(Reader)
+        reader.show(text, 1)
+        reader.focus()
+        await settle(pilot)
+        await pilot.press("v", "pageup", "down")
+        assert app.is_running
+        assert reader.current_paragraph().paragraph == 1 and reader.selection is not None
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        assert reader.current_paragraph().paragraph == text.paragraphs[-1].paragraph

@@ -85,8 +85,10 @@ class ExplorerApp(App[None]):
     # --- the command palette: Textual's, whose page keys cannot end the app ------------------
 
     def action_command_palette(self) -> None:
+        # No id (Textual gives it "--command-palette"): a screen that a worker opens above an open
+        # palette (a reader asked for before ctrl+p) covers it, and ctrl+p there opens a second one.
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(Palette(id="--command-palette"))
+            self.push_screen(Palette())
 
     def search_themes(self) -> None:
         self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
@@ -106,6 +108,8 @@ class ExplorerApp(App[None]):
     def on_passage_list_bookmark_requested(self, message: PassageList.BookmarkRequested) -> None:
         from .screens.bookmark_dialog import BookmarkDialog
 
+        if isinstance(self.screen, BookmarkDialog):
+            return  # a second b, queued before the first one's dialog opened: one dialog is enough
         if self._refuse_read_only():
             return
         passage = message.passage

@@ -5,6 +5,18 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+
+async def run_on(screen: Screen, action: str) -> None:
+    """Run ``action`` on ``screen`` if the user still sees it.
+
+    The palette runs a command after it has closed, on the app's next turn; keys typed meanwhile
+    may have closed the screen it was opened on (or opened another above it). A command for a
+    screen that is gone does nothing, instead of reaching into its removed widgets.
+    """
+    if screen.is_active:
+        await screen.run_action(action)
 
 
 class ExplorerCommands(Provider):
@@ -12,7 +24,7 @@ class ExplorerCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, object]]:
         screen, app = self.screen, self.app
-        commands = [(title, help, partial(screen.run_action, action))
+        commands = [(title, help, partial(run_on, screen, action))
                     for title, help, action in getattr(screen, "PALETTE", ())]
         commands += [(title, help, partial(app.run_action, action))
                      for title, help, action in getattr(app, "PALETTE", ())]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from ...render import safe
@@ -15,6 +14,7 @@ from ...text import shorten
 from ..widgets.bookmark_list import BookmarkList
 from ..widgets.format import plural
 from ..widgets.header import Header
+from .base import Screen
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark

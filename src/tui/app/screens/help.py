@@ -7,10 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keymap import keymap_path
+from .base import ModalScreen
 
 
 def binding_sections() -> list[tuple[str, list[Binding]]]:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..widgets.header import Header
 from ..widgets.reader import Reader
+from .base import Screen
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark

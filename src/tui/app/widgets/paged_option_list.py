@@ -1,4 +1,4 @@
-"""An OptionList whose page keys are safe before its first layout."""
+"""An OptionList whose page keys are safe before its first layout and at its ends."""
 
 from __future__ import annotations
 
@@ -6,16 +6,26 @@ from textual.widgets import OptionList
 
 
 class PagedOptionList(OptionList):
-    """OptionList with page up/down that wait for the list's lines.
+    """OptionList with page up/down that wait for the list's lines and never lose the highlight.
 
     Textual 8.2's ``OptionList._move_page`` looks the highlighted option up in its line table,
     which is empty until the list is laid out at its width; a page key pressed in that moment (fast
     typing, a list just refilled) raised KeyError and ended the app. Before the lines exist there
     is no page to move by, so the key does nothing.
+
+    It also lands a page away and looks for an enabled option from there in the page's direction
+    only: page up in the reader's first paragraphs (below the disabled title lines) found none and
+    set the highlight to None, without an OptionHighlighted message; the reader kept a sentence
+    selection in no paragraph, and the next down key raised AttributeError. Now a page move that
+    finds no option goes to the first (or last) one.
     """
 
     def _move_page(self, direction) -> None:
         try:
             super()._move_page(direction)
         except (KeyError, IndexError):
-            pass
+            return
+        if self.highlighted is None and direction < 0:
+            self.action_first()
+        elif self.highlighted is None:
+            self.action_last()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.command import CommandList, CommandPalette
 
+from ..screens.base import ClosedScreenGuard
+
 
 class PaletteList(CommandList):
     """The palette's list of commands, with the page-key guard of the app's own lists
@@ -17,13 +19,14 @@ class PaletteList(CommandList):
             pass  # no lines laid out yet: no page to move by
 
 
-class Palette(CommandPalette):
+class Palette(ClosedScreenGuard, CommandPalette):
     """The command palette the app opens (``ctrl+p``, the header's icon, the theme switcher).
 
     Textual 8.2's palette fills its list while the user types and before the list is laid out; a
     page key in that moment (``ctrl+p`` then ``pagedown`` within a frame) raised KeyError in
     ``OptionList._move_page`` and ended the app. This palette is Textual's, with its list swapped
-    for one that ignores a page key until there is a page to move by.
+    for one that ignores a page key until there is a page to move by, and, like the app's other
+    screens, guarded against keys that outrun its closing (``screens/base.py``).
     """
 
     def compose(self) -> ComposeResult:
