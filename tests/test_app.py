@@ -536,3 +536,30 @@ async def test_markup_and_escapes_in_articles_are_shown_inert(tui_paths, tmp_pat
         assert "pwned" not in shown and "\x1b" not in shown
     finally:
         await context.__aexit__(None, None, None)
+
+
+async def test_an_article_arriving_after_help_opened_waits_behind_it(make_app, settle):
+    """On a narrow terminal the reader is a screen; an article that loads after the user opened
+    help must not be pushed over help."""
+    app = make_app()
+    context, pilot = await start(app, settle, size=(80, 24))
+    try:
+        await type_query(pilot, settle, "gwadar")
+        main_screen = app.screen
+        release, real_article = threading.Event(), main_screen.corpus.article
+
+        def slow_article(*args, **kwargs):
+            release.wait(10)
+            return real_article(*args, **kwargs)
+
+        main_screen.corpus.article = slow_article
+        await pilot.press("enter", "enter", "question_mark")  # to the results, open, help at once
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert main_screen.reader.text is not None  # loaded, behind help
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is main_screen
+    finally:
+        await context.__aexit__(None, None, None)

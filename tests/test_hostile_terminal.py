@@ -328,3 +328,23 @@ async def test_the_app_shows_hostile_text_inert(tmp_path, settle, screen_text):
         assert "note [bold red]Evil[/]" in seen[1]  # the bookmark's note
         assert app.is_running  # [@click=app.quit] was not a live action
         assert "pwned" not in (app.title + app.sub_title)
+
+
+async def test_a_screenshot_of_a_hostile_corpus_is_named_for_the_program(tmp_path, settle):
+    """Textual names a screenshot for the title (here the corpus's name) and shows the saved
+    path as markup; a name holding [@click=app.quit] must not become a live link there."""
+    from tui.app import ExplorerApp
+
+    paths = _hostile_corpus(tmp_path)
+    app = ExplorerApp(paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.title = "[@click=app.quit]pwned[/]"
+        app.deliver_screenshot(path=str(tmp_path))
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if any(n.title == "Screenshot" for n in app._notifications):
+                break
+        saved = [p.name for p in tmp_path.glob("*.svg")]
+        assert len(saved) == 1 and saved[0].startswith("tui_") and "pwned" not in saved[0]
+        assert app.is_running

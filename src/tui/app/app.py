@@ -82,6 +82,18 @@ class ExplorerApp(App[None]):
     def action_set_theme(self, name: str) -> None:
         self.theme = name
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Textual's, but the file is named for the program, not for the title.
+
+        The title is the corpus's name (untrusted), and Textual's "Saved screenshot to ..." notice
+        shows the path as markup: a name holding ``[@click=app.quit]`` would be a live link there.
+        """
+        from datetime import datetime
+
+        name = filename or f"tui_{datetime.now().strftime(time_format or '%Y-%m-%dT%H_%M_%S')}.svg"
+        return super().deliver_screenshot(name, path, time_format)
+
     # --- the command palette: Textual's, whose page keys cannot end the app ------------------
 
     def action_command_palette(self) -> None:

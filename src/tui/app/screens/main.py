@@ -407,6 +407,8 @@ class MainScreen(Screen):
 
     def _show_article(self, text: "ArticleText", paragraph: int, span=None) -> None:
         self.reader.show(text, paragraph, span)
+        if self.app.screen is not self:
+            return  # opened a palette, help or a dialog meanwhile: the reader waits behind it
         if self._reachable("reader"):
             self.reader.focus()
         else:
