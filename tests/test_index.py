@@ -110,7 +110,7 @@ def test_a_failed_build_leaves_the_old_index_and_no_partial_one(paths, monkeypat
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index, "_add_all", full_disk)
+    monkeypatch.setattr(index.build, "_add_all", full_disk)
     with pytest.raises(OSError):
         build(paths, rebuild=True)
     assert not (paths.index / "data.new").exists()
@@ -140,3 +140,25 @@ def test_open_refreshes_after_another_writer(paths):
     assert explorer.refresh()
     assert explorer.search("zanzibar").total == 1
     explorer.close()
+
+
+def test_importing_the_index_changes_nothing_in_whoosh():
+    # the index once replaced two of Whoosh's methods at import; now its own subclasses are used
+    from whoosh.codec.whoosh3 import W3PerDocReader
+    from whoosh.filedb.structfile import BufferFile
+
+    assert W3PerDocReader.__dict__["_cached_reader"].__module__ == "whoosh.codec.whoosh3"
+    assert BufferFile.__dict__["__init__"].__module__ == "whoosh.filedb.structfile"
+
+
+def test_the_table_of_contents_names_only_whoosh_classes(paths):
+    # plain Whoosh can open what we write (bench/check.py does), and a TOC never names our modules
+    build(paths)
+    tocs = list((paths.index / "data").glob("*.toc"))
+    assert tocs and all(b"tui." not in toc.read_bytes() for toc in tocs)
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(paths.index / "data"))
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == sum(len(list(searcher.documents(article=a))) for a in (FIRST, SECOND))
+    ix.close()
