@@ -8,7 +8,6 @@ from __future__ import annotations
 import heapq
 import re
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 
 from whoosh.query import Every, Query, Term
@@ -19,7 +18,8 @@ from whoosh.support.levenshtein import levenshtein as _levenshtein
 from .. import timeline
 from . import whoosh_io
 from .analysis import analyze
-from .blocks import bits, doc_scores, doc_set, segment_lengths
+from .blocks import PostingCache, Segment, doc_scores, doc_set, segment_lengths
+from .docs import Docs, numbers_of
 from .errors import DAMAGE, IndexProblem, QueryError
 from .events import event_of, load_events
 from .manifest import check_index, toc_hashes
@@ -47,14 +47,15 @@ class CorpusIndex:
 
     def _forget(self) -> None:
         """Drop what was worked out for the current searcher (its documents, sectors, events)."""
-        self._sector_docs: dict[str, frozenset[int]] = {}
+        self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
-        self._all_docs: frozenset[int] | None = None
+        self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
-        self._sector_masks: dict[str, int] = {}
+        self._postings = PostingCache()
+        self._segments: list | None = None
         self._events: list | None = None
         self._event_docs: list[tuple[int | None, ...]] | None = None
-        self._event_index: tuple[dict, list[int]] | None = None
+        self._event_index: tuple[dict, int, dict, int] | None = None
         self._spelling: dict[int, list[tuple[str, frozenset[str]]]] | None = None
 
     def close(self) -> None:
@@ -95,7 +96,7 @@ class CorpusIndex:
     def everything(self) -> Query:
         return Every()
 
-    def matching(self, query: Query) -> frozenset[int]:
+    def matching(self, query: Query) -> Docs:
         """The documents ``query`` matches; the last few queries' answers are kept.
 
         The app asks for the same query three times per keystroke (results, sector counts,
@@ -106,47 +107,58 @@ class CorpusIndex:
         try:
             found = self._matches.get(query)
             if found is None:
-                found = frozenset(self._evaluate(query, scored=False))
+                found = Docs(self._evaluate(query, scored=False))
                 self._remember(query, found)
             return found
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
 
-    def _remember(self, query: Query, found: frozenset[int]) -> None:
+    def _remember(self, query: Query, found: Docs) -> None:
         self._matches[query] = found
         self._matches.move_to_end(query)
         while len(self._matches) > 8:
             self._matches.popitem(last=False)
 
-    def all_docs(self) -> frozenset[int]:
+    def all_docs(self) -> Docs:
         """Every live document (the ones ``Every()`` matches)."""
         if self._all_docs is None:
-            found: set[int] = set()
+            found = 0
             for sub, offset in self._searcher.leaf_searchers():
                 reader = sub.reader()
-                found.update(range(offset, offset + reader.doc_count_all()))
+                found |= ((1 << reader.doc_count_all()) - 1) << offset
                 if reader.has_deletions():
-                    found.difference_update(offset + n for n in range(reader.doc_count_all())
-                                            if reader.is_deleted(n))
-            self._all_docs = frozenset(found)
+                    found &= ~Docs.of(offset + n for n in range(reader.doc_count_all())
+                                      if reader.is_deleted(n)).bits
+            self._all_docs = Docs(found)
         return self._all_docs
 
+    def _segment_views(self) -> list:
+        """(searcher, Segment) for each segment of the open searcher."""
+        if self._segments is None:
+            self._segments = [
+                (sub, Segment(sub.reader(), offset, lambda field, sub=sub: self._field_lengths(sub, field),
+                              self._postings))
+                for sub, offset in self._searcher.leaf_searchers()]
+        return self._segments
+
     def _evaluate(self, query: Query, scored: bool):
-        """Documents (a set) or documents and scores (a dict) of ``query``, over every segment."""
-        out: set[int] | dict[int, float] = {} if scored else set()
+        """The documents of ``query`` over every segment, as a bit set; with ``scored``, also
+        each one's score (a dict): (bits, scores)."""
+        bits, scores = 0, {}
         context = self._searcher.context() if scored else None
-        for sub, offset in self._searcher.leaf_searchers():
+        for sub, segment in self._segment_views():
+            offset = segment.key
             try:
                 matcher = query.matcher(sub, context if scored else sub.boolean_context())
             except TermNotFound:
                 continue
             if scored:
-                found = doc_scores(matcher, lambda field, sub=sub: self._field_lengths(sub, field))
-                out.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
+                found, found_bits = doc_scores(matcher, segment)
+                scores.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
+                bits |= found_bits << offset
             else:
-                found = doc_set(matcher)
-                out.update(found if not offset else (offset + n for n in found))
-        return out
+                bits |= doc_set(matcher, segment) << offset
+        return (bits, scores) if scored else bits
 
     def _field_lengths(self, sub, field: str) -> list | None:
         """The length Whoosh scores each document of a segment's ``field`` with (None: no column)."""
@@ -155,8 +167,8 @@ class CorpusIndex:
             self._lengths[key] = segment_lengths(sub.reader(), field)
         return self._lengths[key]
 
-    def search(self, query: Query, within: frozenset[int] | None,
-               limit: int | None) -> tuple[frozenset[int], list[tuple[int, float]]]:
+    def search(self, query: Query, within: Docs | None,
+               limit: int | None) -> tuple[Docs, list[tuple[int, float]]]:
         """All documents ``query`` matches, and the best ``limit`` of those ``within`` (if given).
 
         Every match is scored, as Whoosh's own unlimited search scores them, and the best come first
@@ -165,18 +177,16 @@ class CorpusIndex:
         scores: it could leave out a document that belonged in the top 20.
         """
         try:
-            scores = self._evaluate(query, scored=True)
+            bits, scores = self._evaluate(query, scored=True)
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
-        matched = frozenset(scores)
+        matched = Docs(bits)
         self._remember(query, matched)
         if within is not None:
-            scores = {n: v for n, v in scores.items() if n in within}
-        count = len(scores) if limit is None else limit
-        best = heapq.nsmallest(count, scores.items(), key=lambda item: (-item[1], item[0]))
-        return matched, [(n, float(v or 0.0)) for n, v in best]
+            scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
+        return matched, [(n, float(v or 0.0)) for n, v in _best(scores, limit)]
 
-    def ranked(self, query: Query, allowed: frozenset[int] | None, limit: int) -> list[tuple[int, float]]:
+    def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
         """The top ``limit`` documents by score, among ``allowed`` if given."""
         if allowed is not None and not allowed:
             return []
@@ -202,40 +212,43 @@ class CorpusIndex:
             self._items = None  # the events hold all that the open index needs of them
         return list(self._events)
 
-    def events_within(self, docs: frozenset[int]) -> list[timeline.Event]:
+    def events_within(self, docs: Docs) -> list[timeline.Event]:
         """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``.
 
-        Which document each source is was worked out once per searcher (see _event_sources).
-        Most events have one source: those are found from the documents' side, through a map of
-        document -> its one-source events, walking whichever of the two is smaller; the rest are
-        cut source by source. An event kept whole is returned as it is (events are frozen).
+        Which document each source is was worked out once per searcher (see _event_sources), and
+        from it a map of document -> the events it is a source of, for one-source events and for
+        the others apart, with each map's documents as a bit set. An AND with ``docs`` gives the
+        documents to look up; so the work follows the matches, not the 30,000 events of 100k
+        paragraphs. An event with sources outside ``docs`` is cut to those inside; one kept whole
+        is returned as it is (events are frozen).
         """
         if self._events is None:
             self.events()
         events = self._events
-        if self._event_docs is None:
+        if self._event_index is None:
             self._event_docs = self._event_sources(events)
-            by_doc: dict[int | None, list[int]] = {}
-            several = []
+            single: dict[int | None, list[int]] = {}
+            several: dict[int | None, list[int]] = {}
             for i, sources in enumerate(self._event_docs):
-                if len(sources) == 1:
-                    by_doc.setdefault(sources[0], []).append(i)
+                for n in set(sources):
+                    (single if len(sources) == 1 else several).setdefault(n, []).append(i)
+            self._event_index = (single, Docs.of(single).bits, several, Docs.of(several).bits)
+        single, single_bits, several, several_bits = self._event_index
+        kept: dict[int, timeline.Event] = {i: events[i] for n in numbers_of(docs.bits & single_bits)
+                                           for i in single[n]}
+        hits = numbers_of(docs.bits & several_bits)
+        if hits:
+            inside = set(hits)
+            event_docs = self._event_docs
+            for i in {i for n in hits for i in several[n]}:
+                found = [n in inside for n in event_docs[i]]
+                if all(found):
+                    kept[i] = events[i]
                 else:
-                    several.append(i)
-            self._event_index = (by_doc, several)
-        by_doc, several = self._event_index
-        if len(docs) < len(by_doc):
-            hits = [i for n in docs if n in by_doc for i in by_doc[n]]
-        else:
-            hits = [i for n, found in by_doc.items() if n in docs for i in found]
-        kept: dict[int, timeline.Event] = {i: events[i] for i in hits}
-        for i in several:
-            inside = [n in docs for n in self._event_docs[i]]
-            if all(inside):
-                kept[i] = events[i]
-            elif any(inside):
-                kept[i] = replace(events[i], sources=tuple(
-                    source for source, yes in zip(events[i].sources, inside) if yes))
+                    event = events[i]
+                    kept[i] = timeline.Event(
+                        event.date, event.precision, event.flags, event.label,
+                        tuple(source for source, yes in zip(event.sources, found) if yes), event.end_date)
         return [kept[i] for i in sorted(kept)]
 
     def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
@@ -276,29 +289,17 @@ class CorpusIndex:
                     refs[source.ref] = self.doc_for_ref(source.ref)
         return [tuple(refs[source.ref] for source in event.sources) for event in events]
 
-    def sector_docs(self, path: str) -> frozenset[int]:
+    def sector_docs(self, path: str) -> Docs:
         """Documents tagged with ``path`` or a descendant; cached for this searcher."""
         if path not in self._sector_docs:
-            self._sector_docs[path] = frozenset(self._evaluate(Term("sector", path), scored=False))
+            self._sector_docs[path] = Docs(self._evaluate(Term("sector", path), scored=False))
         return self._sector_docs[path]
 
-    def sector_counts(self, docs: frozenset[int], paths: list[str]) -> dict[str, int]:
-        """How many of ``docs`` each sector path holds (a document counts in every path it has).
-
-        Intersecting ``docs`` with each sector's set costs a pass over the smaller set per sector
-        (14 ms for 'pakistan' at 100k); for many documents, each sector's documents are kept as a
-        bit mask too, and ``docs`` made into one: then a count is an AND and a popcount (2-4 ms).
-        """
-        sets = [self.sector_docs(path) for path in paths]
-        if len(docs) < 2_000:
-            return {path: len(docs & found) for path, found in zip(paths, sets)}
-        mask = bits(docs)
-        return {path: (mask & self._sector_bits(path)).bit_count() for path in paths}
-
-    def _sector_bits(self, path: str) -> int:
-        if path not in self._sector_masks:
-            self._sector_masks[path] = bits(self.sector_docs(path))
-        return self._sector_masks[path]
+    def sector_counts(self, docs: Docs, paths: list[str]) -> dict[str, int]:
+        """How many of ``docs`` each sector path holds (a document counts in every path it has):
+        per sector an AND of two bit sets and a popcount."""
+        mask = docs.bits
+        return {path: (mask & self.sector_docs(path).bits).bit_count() for path in paths}
 
     def highlight_terms(self, query: Query) -> set[str]:
         """The indexed words of the text field that the query matches (prefixes, fuzzy expanded)."""
@@ -377,3 +378,18 @@ class CorpusIndex:
     @property
     def paragraph_count(self) -> int:
         return self._searcher.doc_count()
+
+
+def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
+    """The ``limit`` (all if None) best of ``scores``: highest score first, ties in document order.
+
+    As ``heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))``, without a
+    key call per document: the limit-th highest score is found among the bare floats (in C), and
+    only the documents scoring at least that are sorted.
+    """
+    if limit is None or limit >= len(scores):
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    if limit <= 0:
+        return []
+    floor = heapq.nlargest(limit, scores.values())[-1]
+    return sorted(((n, v) for n, v in scores.items() if v >= floor), key=lambda item: (-item[1], item[0]))[:limit]
