@@ -207,3 +207,18 @@ def test_docs_behave_as_sets_of_document_numbers():
     inside = docs.contains()
     assert [n for n in range(10_001) if inside(n)] == numbers and not inside(None) and not inside(10**6)
     assert 4096 in docs and 5 not in docs and not Docs() and Docs().numbers() == []
+
+
+def test_the_build_indexes_the_words_whoosh_would():
+    # the writers' own analysis (TextIndexer) against the Whoosh field's: positions, weights, order
+    from tui.index.analysis import text_indexer
+
+    schema = index.make_schema()
+    field = schema["text"]
+    indexer = text_indexer(field)
+    assert indexer is not None and text_indexer(schema["ref"]) is None
+    for value in ["", "the of a", "The two countries' leaders met; Pakistan’s PM said so.",
+                  "a a Gwadar gwadar GWADAR port-city Café naïve 2026-02-04 U.S. e.g. x*y",
+                  "of the by Kazakhstan and Pakistan signed 37 agreements in Islamabad."]:
+        assert indexer.items(value) == list(field.index(value)), value
+        assert indexer.spellable(value) == list(field.spellable_words(value)), value

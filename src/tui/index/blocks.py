@@ -24,7 +24,6 @@ from itertools import accumulate
 
 from whoosh import scoring as _scoring
 from whoosh.codec import whoosh3 as _whoosh3
-from whoosh.columns import NumericColumn as _NumericColumn
 from whoosh.formats import Positions as _Positions
 from whoosh.matching import AndMaybeMatcher as _AndMaybeMatcher, AndNotMatcher as _AndNotMatcher
 from whoosh.matching import FilterMatcher as _FilterMatcher, IntersectionMatcher as _IntersectionMatcher
@@ -33,12 +32,11 @@ from whoosh.query.spans import SpanNear2 as _SpanNear2
 from whoosh.scoring import BM25FScorer as _BM25FScorer
 from whoosh.system import _INT_SIZE
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
 from .docs import bits_of, numbers_of
+from .whoosh_io import MemoPerDocReader
 
 _W3LeafMatcher = _whoosh3.W3LeafMatcher
-_NumericReader = _NumericColumn.Reader
 _SpanNear2Matcher = _SpanNear2.SpanNear2Matcher
 _BM25F_SCORE = _BM25FScorer._score
 _POSITIONS_DECODE = _Positions.decode_positions
@@ -389,20 +387,8 @@ class _Posting:
         return self._weight
 
 
-_BYTE_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as doc_field_length decodes
-
-
 def segment_lengths(reader, field: str) -> list | None:
     """Each document's length of ``field`` in one segment, as Whoosh's doc_field_length gives it
     to BM25F (via the lengths column, a byte per document); None where that path does not apply."""
-    try:
-        perdoc = reader._perdoc
-        column = perdoc._cached_reader(_whoosh3._lenfield(field), _whoosh3.LENGTHS_COLUMN)
-        if column is None or type(column) is not _NumericReader or column._fixedlen != 1:
-            return None
-        raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
-        count = reader.doc_count_all()
-        default = column._unpack(column._defaultbytes)[0]
-        return [_BYTE_LENGTHS[b] for b in raw] + [_BYTE_LENGTHS[default]] * max(0, count - len(raw))
-    except (AttributeError, TypeError):
-        return None
+    perdoc = getattr(reader, "_perdoc", None)
+    return perdoc.field_lengths(field) if isinstance(perdoc, MemoPerDocReader) else None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import dates, ingest, sectors, timeline
 from . import whoosh_io
-from .analysis import analyze
+from .analysis import analyze, text_indexer
 from .errors import IndexProblem
 from .events import Stems, common_from, in_order, load_events, merge_drafts, save_events
 from .lock import write_lock
@@ -289,7 +289,8 @@ def _helper(fresh: str, articles, tagger, window, counter, conn) -> None:
     """A helper process of a parallel full build: indexes ``articles`` into a new segment."""
     try:
         ix = whoosh_io.open_dir(fresh)
-        writer = whoosh_io.ViewSegmentWriter(ix, _lk=False, limitmb=WRITER_MB)  # the parent holds the lock
+        # _lk=False: the parent holds the lock
+        writer = whoosh_io.ViewSegmentWriter(ix, _lk=False, limitmb=WRITER_MB, indexer_for=text_indexer)
 
         def tick(count: int) -> None:
             counter.value += count
@@ -358,7 +359,7 @@ def _full_build(root: Path, articles, files_of: dict[str, str], tagger, window, 
             if progress:
                 progress(own + sum(counter.value for _, counter, _ in helpers), total)
 
-        writer = ix.writer(limitmb=WRITER_MB)
+        writer = ix.writer(limitmb=WRITER_MB, indexer_for=text_indexer)
         try:
             parts = [] if helpers else [_index_part(writer, runs[0], tagger, window, tick)]
             for process, _, receive in helpers:
@@ -419,7 +420,7 @@ def _incremental(data: Path, old: Manifest, articles, removed, files_of: dict[st
                     docs = searcher.documents(article=article_id)
                     gone[article_id] = [doc.get("text", "") for doc in docs]
         mentions = {a.id: _mentions_of(a, window) for a in articles}
-        writer = ix.writer()
+        writer = ix.writer(indexer_for=text_indexer)
         try:
             for article_id in removed + [a.id for a in articles]:
                 writer.delete_by_term("article", article_id)

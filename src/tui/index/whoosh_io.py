@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3Segment, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.compat import memoryview_
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, StorageError
@@ -31,7 +32,11 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex, _DEF_INDEX_NAME
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.util import fib
+from whoosh.util.text import utf8encode
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
+
+_BYTE_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]  # as doc_field_length decodes
 
 
 class ViewFile:
@@ -106,10 +111,12 @@ class ViewCompoundStorage(CompoundStorage):
 
 
 class MemoPerDocReader(W3PerDocReader):
-    """W3PerDocReader that also remembers a column the segment does not have.
+    """W3PerDocReader that also remembers a column the segment does not have, and decodes a
+    field's lengths column once rather than a byte per call.
 
     A segment's columns never change once its per-document files are written, so the answer to
-    "is there a lengths column for this field" can be kept; everything else is as Whoosh's.
+    "is there a lengths column for this field" can be kept, and so can the lengths: Whoosh asks
+    for a document's length once per posting as it writes a segment (a tenth of a full build).
     """
 
     def _cached_reader(self, fieldname, column):
@@ -119,6 +126,33 @@ class MemoPerDocReader(W3PerDocReader):
             reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
             self._readers[fieldname] = reader
             return reader
+
+    def field_lengths(self, fieldname) -> list | None:
+        """Each document's length of ``fieldname`` as doc_field_length gives it (None where its
+        byte is 0), or None if the field has no lengths column of one byte a document."""
+        try:
+            return self._field_lengths[fieldname]
+        except AttributeError:
+            self._field_lengths: dict = {}
+        except KeyError:
+            pass
+        column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        lengths = None
+        if column is not None and type(column) is NumericColumn.Reader and column._fixedlen == 1:
+            raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
+            default = column._unpack(column._defaultbytes)[0]
+            lengths = [_BYTE_LENGTHS[b] for b in raw] + \
+                [_BYTE_LENGTHS[default]] * max(0, self._doccount - len(raw))
+        self._field_lengths[fieldname] = lengths
+        return lengths
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.field_lengths(fieldname)
+        if lengths is not None and 0 <= docnum < len(lengths):
+            return lengths[docnum]
+        if 0 <= docnum <= self._doccount and self._readers.get(_lenfield(fieldname), False) is None:
+            return default  # as Whoosh's, for a field without lengths
+        return super().doc_field_length(docnum, fieldname, default)
 
 
 class MemoCodec(W3Codec):
@@ -191,10 +225,89 @@ def merge_small(writer, segments):
 
 
 class ViewSegmentWriter(SegmentWriter):
-    """whoosh.writing.SegmentWriter with a MemoCodec, reading (deletions, merges) as ViewIndex does."""
+    """whoosh.writing.SegmentWriter with a MemoCodec, reading (deletions, merges) as ViewIndex does.
 
-    def __init__(self, ix, codec=None, **kwargs) -> None:
+    ``indexer_for(field)`` may give, for a field of the schema, an object whose ``items(value)``
+    and ``spellable(value)`` return what the field's ``index(value)`` and
+    ``spellable_words(value)`` would, only sooner (None: Whoosh's own methods are used).
+
+    A word of a spelling field (the unstemmed words of ``text``, for "did you mean") is posted once
+    per segment: Whoosh posts it again, always as document 0, for every document that has it (a
+    third of a build's postings), and only the field's words are ever read, never their postings.
+    """
+
+    def __init__(self, ix, codec=None, indexer_for=None, **kwargs) -> None:
         super().__init__(ix, codec=codec if codec is not None else MemoCodec(), **kwargs)
+        self._spelled: set[tuple[str, bytes]] = set()
+        self._indexers = {} if indexer_for is None else {
+            name: indexer for name, indexer in ((name, indexer_for(self.schema[name]))
+                                                for name in self.schema.names()) if indexer is not None}
+
+    def add_document(self, **fields) -> None:
+        """SegmentWriter.add_document, asking this writer's indexers where it has one for a field."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        add_post = self.pool.add
+        indexers = self._indexers
+
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields.keys() if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                indexer = indexers.get(fieldname) if isinstance(value, str) else None
+
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    items = indexer.items(value) if indexer is not None else field.index(value)
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in items:
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+
+                if field.separate_spelling():
+                    spellfield = field.spelling_fieldname(fieldname)
+                    words = indexer.spellable(value) if indexer is not None else field.spellable_words(value)
+                    spelled = self._spelled
+                    for word in words:
+                        key = (spellfield, utf8encode(word)[0])
+                        if key not in spelled:
+                            spelled.add(key)
+                            # as Whoosh: the value is whatever the field's last posting had
+                            add_post((spellfield, key[1], 0, 1, vbytes))
+
+                vformat = field.vector
+                if vformat:
+                    vitems = vformat.word_values(value, field.analyzer, mode="index")
+                    vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                    perdocwriter.add_vector_items(fieldname, field, vitems)
+
+                customval = fields.get("_stored_%s" % fieldname, value)
+                sv = customval if field.stored else None
+                perdocwriter.add_field(fieldname, field, sv, length)
+
+                column = field.column_type
+                if column and customval is not None:
+                    cv = field.to_column_value(customval)
+                    perdocwriter.add_column_value(fieldname, column, cv)
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def reader(self, reuse=None):
         self._check_state()
