@@ -139,6 +139,19 @@ def _check_build_paths(corpus: Path, manifest, events: list[dict], problems: lis
                 problems.append(f"index: the words indexed for {paragraph.ref} differ from Whoosh's")
                 break
     checked += 1
+    # date tagging skips the rules a paragraph cannot match: the same mentions as every rule run
+    window, _ = dates.load_window(corpus)
+    articles_of = {p.ref: a for a in read.articles for p in a.paragraphs}
+    skipping = dates._rules_for
+    try:
+        filtered = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
+        dates._rules_for = lambda text: dates._RULES
+        every_rule = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
+    finally:
+        dates._rules_for = skipping
+    if filtered != every_rule:
+        problems.append("dates: tagging with the rules a paragraph can match differs from every rule")
+    checked += 1
     if len(paragraphs) <= EVENTS_CHECK_MAX:
         window, _ = dates.load_window(corpus)
         started = time.perf_counter()
