@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
 from whoosh.support.charset import accent_map
@@ -92,7 +92,7 @@ def _unstemmed(text: str) -> list[str]:
     return words
 
 
-@dataclass(frozen=True)
+@dataclass
 class TextIndexer:
     """What a TEXT field analysed with ANALYZER, with positions, gives Whoosh's writer for a value.
 
@@ -104,8 +104,13 @@ class TextIndexer:
 
     encode: Callable[[list[int]], bytes]  # the field format's own encoder
     boost: float
+    last: list = field(default_factory=lambda: [None, []], compare=False)  # the last value, its items
 
     def items(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """``field.index(value)``; the last value's answer is kept (an article's title comes
+        with each of its paragraphs)."""
+        if value == self.last[0]:
+            return self.last[1]
         tokens = _folded(value)
         # Whoosh's StopFilter renumbers the words it keeps from the first one's own position on
         # (the tokenizer's count, stop words included): p, p + 1, p + 2, ...
@@ -117,8 +122,10 @@ class TextIndexer:
             else:
                 positions[word] = [position]
         encode, boost = self.encode, self.boost
-        return [(word.encode("utf-8"), len(at), float(len(at)) * boost, encode(at))
-                for word, at in positions.items()]
+        found = [(word.encode("utf-8"), len(at), float(len(at)) * boost, encode(at))
+                 for word, at in positions.items()]
+        self.last[:] = [value, found]
+        return found
 
     def spellable(self, value: str) -> list[str]:
         return sorted(set(_unstemmed(value)))

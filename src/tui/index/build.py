@@ -11,14 +11,14 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import dates, ingest, sectors, timeline
 from . import whoosh_io
 from .analysis import analyze, text_indexer
 from .errors import IndexProblem
-from .events import Stems, common_from, in_order, load_events, merge_drafts, save_events
+from .events import Stems, common_from, in_order, load_events, merge_drafts, save_events, without
 from .lock import write_lock
 from .manifest import Manifest, check_index, settings_digest, toc_hashes
 from .schema import make_schema
@@ -389,7 +389,7 @@ def _full_build(root: Path, articles, files_of: dict[str, str], tagger, window, 
         paragraphs = sum(part.paragraphs for part in parts)
         common = common_from(words, paragraphs)
         drafts = [(article_id, files_of[article_id], found) for part in parts for article_id, found in part.drafts]
-        items = in_order(merge_drafts([((file, para, idx), replace(draft, terms=draft.terms - common))
+        items = in_order(merge_drafts([((file, para, idx), without(draft, common))
                                          for _, file, found in drafts for para, idx, draft in found]))
         manifest.timeline = {"events": save_events(fresh, items),
                              "cache": TimelineCache.create(fresh, words, paragraphs, drafts)}

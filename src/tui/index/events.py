@@ -26,6 +26,11 @@ def date_key(event: timeline.Event) -> str | None:
     return None if event.date is None else repr(timeline._date_key(event))
 
 
+def without(draft, common: frozenset[str]):
+    """``draft`` without the ``common`` words among its terms (dataclasses.replace, quicker)."""
+    return timeline._Draft(draft.event, draft.terms - common, draft.articles)
+
+
 def merge_drafts(drafts: list) -> list[tuple]:
     """The events of ``drafts`` ((position, draft), in corpus order) merged as build_events does.
 

@@ -6,12 +6,11 @@ import bisect
 import json
 import pickle
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from .. import ingest
 from .errors import IndexProblem
-from .events import Stems, common_floor, date_key, in_order, merge_drafts, order_of
+from .events import Stems, common_floor, date_key, in_order, merge_drafts, order_of, without
 from .manifest import Manifest
 
 TIMELINE_CACHE = "timeline.sqlite"
@@ -141,7 +140,7 @@ class TimelineCache:
         new: list[tuple] = []
         for group in groups.values():
             group.sort(key=lambda entry: entry[0])
-            new.extend(merge_drafts([(position, replace(draft, terms=draft.terms - common_after))
+            new.extend(merge_drafts([(position, without(draft, common_after))
                                       for position, draft in group]))
         new.extend((draft.event, (file, para, idx), None) for article, file, found in added
                    for para, idx, draft in found if draft.event.date is None)
