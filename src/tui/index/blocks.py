@@ -62,7 +62,7 @@ class PostingCache:
     """The postings (and phrase matches) read lately, least recently used dropped past ``budget``
     bytes. Belongs to one searcher: a newer index is read with a new cache."""
 
-    budget: int = 48 << 20
+    budget: int = 32 << 20
     entries: OrderedDict = field(default_factory=OrderedDict)  # key -> (value, size)
     used: int = 0
 
@@ -101,6 +101,26 @@ class Segment:
             if found is None:
                 return None
             self.cache.put(key, found, found.size())
+        return found
+
+
+    def bits(self, term) -> int | None:
+        """The documents of ``term`` as a bit set: from its postings if they are kept, else read
+        without the weights and kept alone (a sector's documents are never scored)."""
+        postings = self.cache.get((self.key, "postings", term))
+        if postings is not None:
+            return postings.bits
+        key = (self.key, "bits", term)
+        found = self.cache.get(key)
+        if found is None:
+            try:
+                leaf, _ = _leaf_of(self.reader.postings(*term))
+            except TermNotFound:
+                leaf = None
+            if leaf is not None and type(leaf) is not _W3LeafMatcher:
+                return None
+            found = bits_of(_leaf_ids(leaf)) if leaf is not None else 0
+            self.cache.put(key, found, found.bit_length() // 8 + 100)
         return found
 
 
@@ -162,8 +182,8 @@ def doc_set(matcher, segment: Segment) -> int:
     """The documents ``matcher`` (from query.matcher) matches in its segment, as a bit set."""
     kind = type(matcher)
     if kind is _W3LeafMatcher:
-        postings = _leaf_postings(matcher, segment)
-        return postings.bits if postings is not None else bits_of(_leaf_ids(matcher))
+        found = segment.bits(matcher._term) if matcher._term else None
+        return found if found is not None else bits_of(_leaf_ids(matcher))
     if kind is _FilterMatcher and isinstance(matcher._ids, (set, frozenset)):
         found = doc_set(matcher.child, segment)
         return found & ~bits_of(matcher._ids) if matcher._exclude else found & bits_of(matcher._ids)
