@@ -123,6 +123,35 @@ def _check_build_paths(corpus: Path, manifest, events: list[dict], problems: lis
             problems.append(f"analyze({paragraph.ref}) differs from the Whoosh analyzer")
             break
     checked += 1
+    # what the build's writers index for a paragraph's words, against the Whoosh field's own
+    from tui.index.analysis import text_indexer
+
+    schema = tui_index.make_schema()
+    text, heading = schema["text"], schema["heading"]
+    fast_text, fast_heading = text_indexer(text), text_indexer(heading)
+    if fast_text is None or fast_heading is None:
+        problems.append("index: the fast text indexer does not apply to the schema's text fields")
+    else:
+        for paragraph in sample[:5_000]:
+            if fast_text.items(paragraph.text) != list(text.index(paragraph.text)) \
+                    or fast_text.spellable(paragraph.text) != list(text.spellable_words(paragraph.text)) \
+                    or fast_heading.items(paragraph.heading) != list(heading.index(paragraph.heading)):
+                problems.append(f"index: the words indexed for {paragraph.ref} differ from Whoosh's")
+                break
+    checked += 1
+    # date tagging skips the rules a paragraph cannot match: the same mentions as every rule run
+    window, _ = dates.load_window(corpus)
+    articles_of = {p.ref: a for a in read.articles for p in a.paragraphs}
+    skipping = dates._rules_for
+    try:
+        filtered = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
+        dates._rules_for = lambda text: dates._RULES
+        every_rule = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
+    finally:
+        dates._rules_for = skipping
+    if filtered != every_rule:
+        problems.append("dates: tagging with the rules a paragraph can match differs from every rule")
+    checked += 1
     if len(paragraphs) <= EVENTS_CHECK_MAX:
         window, _ = dates.load_window(corpus)
         started = time.perf_counter()

@@ -110,7 +110,7 @@ def test_a_failed_build_leaves_the_old_index_and_no_partial_one(paths, monkeypat
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index, "_add_all", full_disk)
+    monkeypatch.setattr(index.build, "_add_all", full_disk)
     with pytest.raises(OSError):
         build(paths, rebuild=True)
     assert not (paths.index / "data.new").exists()
@@ -140,3 +140,85 @@ def test_open_refreshes_after_another_writer(paths):
     assert explorer.refresh()
     assert explorer.search("zanzibar").total == 1
     explorer.close()
+
+
+def test_importing_the_index_changes_nothing_in_whoosh():
+    # the index once replaced two of Whoosh's methods at import; now its own subclasses are used
+    from whoosh.codec.whoosh3 import W3PerDocReader
+    from whoosh.filedb.structfile import BufferFile
+
+    assert W3PerDocReader.__dict__["_cached_reader"].__module__ == "whoosh.codec.whoosh3"
+    assert BufferFile.__dict__["__init__"].__module__ == "whoosh.filedb.structfile"
+
+
+def test_the_table_of_contents_names_only_whoosh_classes(paths):
+    # plain Whoosh can open what we write (bench/check.py does), and a TOC never names our modules
+    build(paths)
+    tocs = list((paths.index / "data").glob("*.toc"))
+    assert tocs and all(b"tui." not in toc.read_bytes() for toc in tocs)
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(paths.index / "data"))
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == sum(len(list(searcher.documents(article=a))) for a in (FIRST, SECOND))
+    ix.close()
+
+
+def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths):
+    # the block scoring, the cached postings and phrase matches, and the bit sets, asked twice
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
+
+    build(paths)
+    with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nThe two countries signed a zanzibar accord on trade and energy.\n")
+    build(paths)
+    explorer = Explorer.open(paths, build=False)
+    ix = whoosh_index.open_dir(str(paths.index / "data"))
+    parser = MultifieldParser(["text", "heading"], schema=ix.schema, group=AndGroup)
+    parser.add_plugin(FuzzyTermPlugin())
+    with ix.searcher() as searcher:
+        assert searcher.reader().has_deletions()
+        for text in ['"two countries"', "pakistan", "kazakh*", "trade NOT energy", "zanzibar OR gwadar",
+                     "trade energy", "pakistn~1", '"strategic partnership" pakistan']:
+            plain = [(searcher.stored_fields(hit.docnum)["ref"], round(hit.score, 9))
+                     for hit in searcher.search(parser.parse(text), limit=None)]
+            for _ in range(2):
+                result = explorer.search(text, limit=None)
+                assert [(hit.ref, round(hit.score, 9)) for hit in result.hits] == plain, text
+                assert result.total == len(plain) == explorer.count(text)
+                top = explorer.search(text, limit=3)
+                assert [(hit.ref, round(hit.score, 9)) for hit in top.hits] == plain[:3], text
+    ix.close()
+    explorer.close()
+
+
+def test_docs_behave_as_sets_of_document_numbers():
+    from tui.index import Docs
+
+    numbers = [0, 3, 7, 8, 64, 1000, 4095, 4096, 9999]
+    docs = Docs.of(numbers + [None])
+    assert docs.numbers() == list(docs) == numbers and len(docs) == len(numbers)
+    assert docs.first(4) == numbers[:4] and docs.first(100) == numbers
+    assert Docs.of(range(5000, 5003)).first(2) == [5000, 5001]
+    other = Docs.of([3, 8, 5000])
+    assert (docs & other).numbers() == [3, 8] and (docs - other).numbers() == [0, 7, 64, 1000, 4095, 4096, 9999]
+    assert (docs | other).numbers() == sorted(set(numbers) | {5000})
+    inside = docs.contains()
+    assert [n for n in range(10_001) if inside(n)] == numbers and not inside(None) and not inside(10**6)
+    assert 4096 in docs and 5 not in docs and not Docs() and Docs().numbers() == []
+
+
+def test_the_build_indexes_the_words_whoosh_would():
+    # the writers' own analysis (TextIndexer) against the Whoosh field's: positions, weights, order
+    from tui.index.analysis import text_indexer
+
+    schema = index.make_schema()
+    field = schema["text"]
+    indexer = text_indexer(field)
+    assert indexer is not None and text_indexer(schema["ref"]) is None
+    for value in ["", "the of a", "The two countries' leaders met; Pakistan’s PM said so.",
+                  "a a Gwadar gwadar GWADAR port-city Café naïve 2026-02-04 U.S. e.g. x*y",
+                  "of the by Kazakhstan and Pakistan signed 37 agreements in Islamabad."]:
+        assert indexer.items(value) == list(field.index(value)), value
+        assert indexer.spellable(value) == list(field.spellable_words(value)), value

@@ -176,7 +176,7 @@ def tag_dates(text: str, base: date | None, window: EventWindow | None = None) -
     """The time expressions in ``text``, in order, resolved against ``base`` (or ``window``)."""
     context = _Context(text, _anchor(base, window))
     found = []
-    for pattern, resolve in _RULES:
+    for pattern, resolve in _rules_for(text):
         for match in pattern.finditer(text):
             reading = _read(resolve, match, context)
             if reading is not None:
@@ -450,3 +450,31 @@ _RULES: tuple[tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]]
     (re.compile(rf"\b(?i:in\s+(?:(?:more\s+than|over|nearly|almost|about|around)\s+)?"
                 rf"{_NUMBER}\s+{_UNIT})\b"), _in_count),
 )
+
+_DIGIT = re.compile(r"[0-9]")
+_MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_DAY_WORD_HINTS = ("today", "yesterday", "tomorrow", "night", "morning", "afternoon", "evening")
+
+
+def _rules_for(text: str) -> list[tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]]]:
+    """The rules, in order, less those that cannot match ``text``: each needs a word or a digit
+    that a substring test finds quicker than its pattern fails (dates are tagged on every
+    paragraph of a build). The tests only ever let a rule through: case-insensitive words are
+    looked for in the text case-folded, with 'ı' and a combining dot (what (?i) also matches
+    'i' with) made plain."""
+    digit = _DIGIT.search(text) is not None
+    month = digit and _MONTH_HINT.search(text) is not None
+    folded = text.casefold().replace("ı", "i").replace("\u0307", "")
+    units = "week" in folded or "month" in folded or "year" in folded
+    could = (
+        digit,  # ISO dates
+        month, month, month, month, month,  # 'March 3', '3 March', 'March 2026', ...: a month and a number
+        digit,  # 'in 2026'
+        "day" in text,  # 'Monday', ... (capitalised, so in the text as it is)
+        any(word in folded for word in _DAY_WORD_HINTS),  # 'today', 'last night', 'this morning'
+        units,  # 'last week', 'next month', 'this year'
+        "within" in folded,
+        "ago" in folded,
+        units or "day" in folded,  # 'in two days', 'in 23 years'
+    )
+    return [rule for rule, ok in zip(_RULES, could, strict=True) if ok]

@@ -6,13 +6,12 @@ Every method returns plain dataclasses; any query string gives a result or a ``Q
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import index as _index
-from .index import BuildReport, IndexBusy, IndexProblem, QueryError
+from .index import BuildReport, Docs, IndexBusy, IndexProblem, QueryError
 from .paths import Paths
 from .timeline import Event
 
@@ -215,7 +214,7 @@ class Explorer:
         else:  # browsing: corpus order
             everything = self._index.all_docs()
             allowed = everything if within is None else everything & within
-            ranked = [(n, 0.0) for n in (heapq.nsmallest(limit, allowed) if limit else sorted(allowed))]
+            ranked = [(n, 0.0) for n in (allowed.first(limit) if limit else allowed.numbers())]
         suggestion = None
         if not allowed and query.strip():
             suggestion = self._index.suggest(query)
@@ -257,17 +256,17 @@ class Explorer:
             raise QueryError("a query is text")
         return self._index.parse(query) if query.strip() else self._index.everything()
 
-    def _allowed(self, parsed, sector: str | None, refs: set[str] | None) -> frozenset[int]:
+    def _allowed(self, parsed, sector: str | None, refs: set[str] | None) -> Docs:
         allowed = self._index.matching(parsed)
         if sector:
             if not self._known_sector(sector):
                 raise QueryError(f"no sector {sector!r} (see `tui sectors`)")
             allowed &= self._index.sector_docs(sector)
         if refs is not None:
-            allowed &= {self._docnum(ref) for ref in refs}
+            allowed &= Docs.of(self._docnum(ref) for ref in refs)
         return allowed
 
-    def _within(self, sector: str | None, refs: set[str] | None) -> frozenset[int] | None:
+    def _within(self, sector: str | None, refs: set[str] | None) -> Docs | None:
         """The documents ``sector`` and ``refs`` keep (None: no restriction)."""
         within = None
         if sector:
@@ -275,7 +274,7 @@ class Explorer:
                 raise QueryError(f"no sector {sector!r} (see `tui sectors`)")
             within = self._index.sector_docs(sector)
         if refs is not None:
-            docs = frozenset(self._docnum(ref) for ref in refs)
+            docs = Docs.of(self._docnum(ref) for ref in refs)
             within = docs if within is None else within & docs
         return within
 

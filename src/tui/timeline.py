@@ -152,8 +152,9 @@ def _merged(one: _Draft, other: _Draft) -> _Draft:
     """Both drafts as one; the merged date is inferred only if every source's was."""
     inferred = INFERRED in one.event.flags and INFERRED in other.event.flags
     flags = _date_key(one.event)[3] + ((INFERRED,) if inferred else ())
-    event = replace(one.event, flags=tuple(sorted(flags)),
-                    sources=one.event.sources + other.event.sources)
+    base = one.event  # replace(one.event, flags=..., sources=...), without its cost
+    event = Event(base.date, base.precision, tuple(sorted(flags)), base.label,
+                  base.sources + other.event.sources, base.end_date)
     return _Draft(event, one.terms | other.terms, one.articles | other.articles)
 
 

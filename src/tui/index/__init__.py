@@ -1,0 +1,32 @@
+"""The Whoosh index: the one package that imports Whoosh.
+
+Layout of an index folder (``index/`` in a checkout)::
+
+    index/
+      data/           the Whoosh index, manifest.json, events.pickle and timeline.sqlite,
+                      swapped in whole after a full build
+      data.new/       a full build in progress (removed if it fails)
+      .write.lock     held by whoever updates the index
+
+The modules: ``build`` (full builds and updates), ``read`` (an open index: CorpusIndex),
+``blocks`` (matching and scoring from whole posting blocks), ``docs`` (sets of documents as bits),
+``query`` (parsing what a user types), ``analysis`` and ``schema`` (the words and fields indexed),
+``manifest``, ``events`` and ``timeline_cache`` (what the index keeps besides Whoosh's files),
+``lock``, ``errors``, and ``whoosh_io`` (Whoosh's reader and writer classes as this package uses them).
+"""
+
+from .analysis import ANALYZER, analyze, highlight_spans
+from .build import BuildReport, Progress, update
+from .docs import Docs
+from .errors import DAMAGE, IndexBusy, IndexProblem, QueryError
+from .lock import is_locked, write_lock
+from .manifest import Manifest
+from .query import check_syntax
+from .read import CorpusIndex
+from .schema import SCHEMA_VERSION, make_schema
+
+__all__ = [
+    "ANALYZER", "DAMAGE", "SCHEMA_VERSION", "BuildReport", "CorpusIndex", "Docs", "IndexBusy", "IndexProblem",
+    "Manifest", "Progress", "QueryError", "analyze", "check_syntax", "highlight_spans", "is_locked",
+    "make_schema", "update", "write_lock",
+]

@@ -1,0 +1,395 @@
+"""An open index: queries, counts by sector, the timeline's events, spelling suggestions.
+
+Reading needs no lock: Whoosh readers see the last committed generation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import OrderedDict
+from pathlib import Path
+
+from whoosh.query import Every, Query, Term
+from whoosh.reading import MultiReader as _MultiReader, SegmentReader as _SegmentReader, TermNotFound
+from whoosh.support.levenshtein import damerau_levenshtein as _damerau_levenshtein
+from whoosh.support.levenshtein import levenshtein as _levenshtein
+
+from .. import timeline
+from . import whoosh_io
+from .analysis import analyze
+from .blocks import PostingCache, Segment, doc_scores, doc_set, segment_lengths
+from .docs import Docs, numbers_of
+from .errors import DAMAGE, IndexProblem, QueryError
+from .events import event_of, load_events
+from .manifest import check_index, toc_hashes
+from .query import make_parser, parse
+
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+_PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
+
+
+class CorpusIndex:
+    """An open index: one searcher reused across queries and refreshed when the index changes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.data = root / "data"
+        self.manifest = check_index(self.data)
+        self._items = load_events(self.data, self.manifest.timeline["events"])
+        try:
+            self._ix = whoosh_io.open_dir(self.data)
+            self._searcher = self._ix.searcher()
+        except DAMAGE as err:
+            raise IndexProblem(f"it is damaged ({err.__class__.__name__})") from None
+        self._parser = make_parser(self._ix.schema)
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was worked out for the current searcher (its documents, sectors, events)."""
+        self._sector_docs: dict[str, Docs] = {}
+        self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
+        self._all_docs: Docs | None = None
+        self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
+        self._postings = PostingCache()
+        self._segments: list | None = None
+        self._events: list | None = None
+        self._event_docs: list[tuple[int | None, ...]] | None = None
+        self._event_index: tuple[dict, int, dict, int] | None = None
+        self._spelling: dict[int, list[tuple[str, frozenset[str]]]] | None = None
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def refresh(self) -> bool:
+        """Pick up a newer committed index; True if something changed."""
+        try:
+            if toc_hashes(self.data) == self.manifest.toc:
+                return False  # the usual case, found without reading the manifest
+        except OSError:
+            return False
+        try:
+            manifest = check_index(self.data)
+        except IndexProblem:
+            return False  # mid-update or damaged: keep serving what we have
+        if manifest.toc == self.manifest.toc:
+            return False
+        try:
+            items = load_events(self.data, manifest.timeline["events"])
+            ix = whoosh_io.open_dir(self.data)
+            searcher = ix.searcher()
+        except (IndexProblem, *DAMAGE):
+            return False
+        old_searcher, old_ix = self._searcher, self._ix
+        self._ix, self._searcher, self.manifest, self._items = ix, searcher, manifest, items
+        self._forget()
+        old_searcher.close()
+        old_ix.close()
+        return True
+
+    # queries
+
+    def parse(self, text: str) -> Query:
+        return parse(self._parser, text)
+
+    def everything(self) -> Query:
+        return Every()
+
+    def matching(self, query: Query) -> Docs:
+        """The documents ``query`` matches; the last few queries' answers are kept.
+
+        The app asks for the same query three times per keystroke (results, sector counts,
+        timeline); sets of documents are worked out from whole blocks of postings (see doc_set).
+        """
+        if isinstance(query, Every):
+            return self.all_docs()
+        try:
+            found = self._matches.get(query)
+            if found is None:
+                found = Docs(self._evaluate(query, scored=False))
+                self._remember(query, found)
+            return found
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def _remember(self, query: Query, found: Docs) -> None:
+        self._matches[query] = found
+        self._matches.move_to_end(query)
+        while len(self._matches) > 8:
+            self._matches.popitem(last=False)
+
+    def all_docs(self) -> Docs:
+        """Every live document (the ones ``Every()`` matches)."""
+        if self._all_docs is None:
+            found = 0
+            for sub, offset in self._searcher.leaf_searchers():
+                reader = sub.reader()
+                found |= ((1 << reader.doc_count_all()) - 1) << offset
+                if reader.has_deletions():
+                    found &= ~Docs.of(offset + n for n in range(reader.doc_count_all())
+                                      if reader.is_deleted(n)).bits
+            self._all_docs = Docs(found)
+        return self._all_docs
+
+    def _segment_views(self) -> list:
+        """(searcher, Segment) for each segment of the open searcher."""
+        if self._segments is None:
+            self._segments = [
+                (sub, Segment(sub.reader(), offset, lambda field, sub=sub: self._field_lengths(sub, field),
+                              self._postings))
+                for sub, offset in self._searcher.leaf_searchers()]
+        return self._segments
+
+    def _evaluate(self, query: Query, scored: bool):
+        """The documents of ``query`` over every segment, as a bit set; with ``scored``, also
+        each one's score (a dict): (bits, scores)."""
+        bits, scores = 0, {}
+        context = self._searcher.context() if scored else None
+        for sub, segment in self._segment_views():
+            offset = segment.key
+            try:
+                matcher = query.matcher(sub, context if scored else sub.boolean_context())
+            except TermNotFound:
+                continue
+            if scored:
+                found, found_bits = doc_scores(matcher, segment)
+                scores.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
+                bits |= found_bits << offset
+            else:
+                bits |= doc_set(matcher, segment) << offset
+        return (bits, scores) if scored else bits
+
+    def _field_lengths(self, sub, field: str) -> list | None:
+        """The length Whoosh scores each document of a segment's ``field`` with (None: no column)."""
+        key = (id(sub.reader()), field)
+        if key not in self._lengths:
+            self._lengths[key] = segment_lengths(sub.reader(), field)
+        return self._lengths[key]
+
+    def search(self, query: Query, within: Docs | None,
+               limit: int | None) -> tuple[Docs, list[tuple[int, float]]]:
+        """All documents ``query`` matches, and the best ``limit`` of those ``within`` (if given).
+
+        Every match is scored, as Whoosh's own unlimited search scores them, and the best come first
+        with ties in document order. Whoosh's top-N search skips documents by estimated score
+        bounds, and on indexes of several segments those bounds were not always above the real
+        scores: it could leave out a document that belonged in the top 20.
+        """
+        try:
+            bits, scores = self._evaluate(query, scored=True)
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+        matched = Docs(bits)
+        self._remember(query, matched)
+        if within is not None:
+            scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
+        return matched, [(n, float(v or 0.0)) for n, v in _best(scores, limit)]
+
+    def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
+        """The top ``limit`` documents by score, among ``allowed`` if given."""
+        if allowed is not None and not allowed:
+            return []
+        return self.search(query, allowed, limit)[1]
+
+    def stored(self, docnum: int) -> dict:
+        return self._searcher.stored_fields(docnum)
+
+    def article_docs(self, article: str) -> list[dict]:
+        docs = [self._searcher.stored_fields(n)
+                for n in self._searcher.docs_for_query(Term("article", article))]
+        return sorted(docs, key=lambda d: d["number"])
+
+    def doc_for_ref(self, ref: str) -> int | None:
+        return self._searcher.document_number(ref=ref)
+
+    # the timeline
+
+    def events(self) -> list[timeline.Event]:
+        """The timeline's events, read once for this searcher (a new list each call)."""
+        if self._events is None:
+            self._events = [event_of(data) for _, _, data in self._items]
+            self._items = None  # the events hold all that the open index needs of them
+        return list(self._events)
+
+    def events_within(self, docs: Docs) -> list[timeline.Event]:
+        """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``.
+
+        Which document each source is was worked out once per searcher (see _event_sources), and
+        from it a map of document -> the events it is a source of, for one-source events and for
+        the others apart, with each map's documents as a bit set. An AND with ``docs`` gives the
+        documents to look up; so the work follows the matches, not the 30,000 events of 100k
+        paragraphs. An event with sources outside ``docs`` is cut to those inside; one kept whole
+        is returned as it is (events are frozen).
+        """
+        if self._events is None:
+            self.events()
+        events = self._events
+        if self._event_index is None:
+            self._event_docs = self._event_sources(events)
+            single: dict[int | None, list[int]] = {}
+            several: dict[int | None, list[int]] = {}
+            for i, sources in enumerate(self._event_docs):
+                for n in set(sources):
+                    (single if len(sources) == 1 else several).setdefault(n, []).append(i)
+            self._event_index = (single, Docs.of(single).bits, several, Docs.of(several).bits)
+        single, single_bits, several, several_bits = self._event_index
+        kept: dict[int, timeline.Event] = {i: events[i] for n in numbers_of(docs.bits & single_bits)
+                                           for i in single[n]}
+        hits = numbers_of(docs.bits & several_bits)
+        if hits:
+            inside = set(hits)
+            event_docs = self._event_docs
+            for i in {i for n in hits for i in several[n]}:
+                found = [n in inside for n in event_docs[i]]
+                if all(found):
+                    kept[i] = events[i]
+                else:
+                    event = events[i]
+                    kept[i] = timeline.Event(
+                        event.date, event.precision, event.flags, event.label,
+                        tuple(source for source, yes in zip(event.sources, found) if yes), event.end_date)
+        return [kept[i] for i in sorted(kept)]
+
+    def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
+        """The document of each source of each event (None for a paragraph not in the index).
+
+        A ref is "article:number". An article's documents are added together, in paragraph order,
+        and deleted together; so where the term info of its "article" term says its documents run
+        without a gap (first to last, as many as the manifest's paragraphs), paragraph n is the
+        n-th of them. That reads one term info per article and segment (15 ms at 100k paragraphs)
+        instead of a lookup per ref (0.5 s); any other ref is looked up itself.
+        """
+        first: dict[str, int] = {}
+        for sub, offset in self._searcher.leaf_searchers():
+            reader = sub.reader()
+            deletions = reader.has_deletions()
+            for text, info in reader.iter_field("article"):
+                start, stop, count = info.min_id(), info.max_id(), info.doc_frequency()
+                if deletions and reader.is_deleted(start):
+                    continue  # an older version of the article, deleted whole
+                article = text.decode("utf-8") if isinstance(text, bytes) else text
+                entry = self.manifest.articles.get(article)
+                if entry and stop - start + 1 == count == entry.get("paragraphs") and article not in first:
+                    first[article] = offset + start
+                else:
+                    first[article] = -1
+        refs = {}
+        for event in events:
+            for source in event.sources:
+                if source.ref in refs:
+                    continue
+                article, _, number = source.ref.rpartition(":")
+                start = first.get(article, -1)
+                paragraphs = self.manifest.articles.get(article, {}).get("paragraphs", 0)
+                if start >= 0 and number.isdigit() and str(int(number)) == number \
+                        and 1 <= int(number) <= paragraphs:
+                    refs[source.ref] = start + int(number) - 1
+                else:
+                    refs[source.ref] = self.doc_for_ref(source.ref)
+        return [tuple(refs[source.ref] for source in event.sources) for event in events]
+
+    def sector_docs(self, path: str) -> Docs:
+        """Documents tagged with ``path`` or a descendant; cached for this searcher."""
+        if path not in self._sector_docs:
+            self._sector_docs[path] = Docs(self._evaluate(Term("sector", path), scored=False))
+        return self._sector_docs[path]
+
+    def sector_counts(self, docs: Docs, paths: list[str]) -> dict[str, int]:
+        """How many of ``docs`` each sector path holds (a document counts in every path it has):
+        per sector an AND of two bit sets and a popcount."""
+        mask = docs.bits
+        return {path: (mask & self.sector_docs(path).bits).bit_count() for path in paths}
+
+    def highlight_terms(self, query: Query) -> set[str]:
+        """The indexed words of the text field that the query matches (prefixes, fuzzy expanded)."""
+        try:
+            terms = query.existing_terms(self._searcher.reader(), expand=True)
+        except Exception:  # an odd query must never break a search over highlighting
+            return set()
+        return {word.decode("utf-8") if isinstance(word, bytes) else word
+                for fieldname, word in terms if fieldname in ("text", "heading")}
+
+    def suggest(self, text: str) -> str | None:
+        """The query with each word the index does not know replaced by its nearest known word."""
+        reader = self._searcher.reader()
+        corrector = self._searcher.corrector("text")
+        changed = False
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(0)
+            if word in OPERATORS or all(reader.doc_frequency("text", w) for w in analyze(word)):
+                return word
+            options = self._nearest(word.lower())
+            if options is None:  # not the corrector this was written against: ask it
+                options = corrector.suggest(word.lower(), limit=1)
+            if not options:
+                return word
+            changed = True
+            return options[0]
+
+        try:
+            corrected = _PLAIN_WORD.sub(fix, text)
+        except DAMAGE:
+            return None
+        return corrected if changed else None
+
+    def _nearest(self, text: str, maxdist: int = 2) -> list[str] | None:
+        """``corrector("text").suggest(text, limit=1)``, without an edit distance to every word.
+
+        Whoosh's ReaderCorrector takes the words of the spelling field within ``maxdist`` edits
+        (plain Levenshtein through an automaton on a one-segment index, Damerau-Levenshtein word
+        by word on several segments) and keeps the best (score, word) by frequency: 150-250 ms a
+        word at 10k paragraphs, paid on every keystroke whose query finds nothing. The same words
+        pass here, and the same one wins, but the distance is only computed for words whose length
+        and letters allow it: a word needs at least one edit per length unit of difference and per
+        letter it lacks. None if the reader is not one of the two kinds this mirrors.
+        """
+        reader = self._searcher.reader()
+        if type(reader) in (_SegmentReader, whoosh_io.ViewSegmentReader):
+            metric = _levenshtein
+        elif type(reader) is _MultiReader:
+            metric = _damerau_levenshtein
+        else:
+            return None
+        if self._spelling is None:
+            field = self._ix.schema["text"]
+            name = field.spelling_fieldname("text")
+            spelled = self._ix.schema[name]
+            by_length: dict[int, list[tuple[str, frozenset[str]]]] = {}
+            for btext in reader.expand_prefix(name, ""):
+                word = spelled.from_bytes(btext)
+                by_length.setdefault(len(word), []).append((word, frozenset(word)))
+            self._spelling = by_length
+        letters = frozenset(text)
+        best = None
+        for length in range(len(text) - maxdist, len(text) + maxdist + 1):
+            for word, has in self._spelling.get(length, ()):
+                if len(letters - has) > maxdist or len(has - letters) > maxdist:
+                    continue
+                if metric(word, text, limit=maxdist) <= maxdist:
+                    frequency = reader.frequency("text", word) or 1
+                    item = (0 - (maxdist + (1.0 / frequency * 0.5)), word)
+                    if best is None or item > best:
+                        best = item
+        return [best[1]] if best else []
+
+    @property
+    def paragraph_count(self) -> int:
+        return self._searcher.doc_count()
+
+
+def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
+    """The ``limit`` (all if None) best of ``scores``: highest score first, ties in document order.
+
+    As ``heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))``, without a
+    key call per document: the limit-th highest score is found among the bare floats (in C), and
+    only the documents scoring at least that are sorted.
+    """
+    if limit is None or limit >= len(scores):
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    if limit <= 0:
+        return []
+    floor = heapq.nlargest(limit, scores.values())[-1]
+    return sorted(((n, v) for n, v in scores.items() if v >= floor), key=lambda item: (-item[1], item[0]))[:limit]
