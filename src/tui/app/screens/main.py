@@ -24,7 +24,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...bookmarks import anchor
 from ...render import safe
-from ...timeline import describe_date
 from ..corpus import Corpus, Facets, Found, Request, open_as_it_is, open_corpus
 from ..widgets.format import plural
 from ..widgets.header import Header
@@ -32,7 +31,7 @@ from ..widgets.reader import Reader
 from ..widgets.results import ResultsList
 from ..widgets.search_pane import SearchPane
 from ..widgets.sector_tree import SectorTree
-from ..widgets.timeline import TimelineList
+from ..widgets.timeline import TimelineList, describe_event_date
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
@@ -348,7 +347,7 @@ class MainScreen(Screen):
                       Text.assemble(self.query_one(SectorTree).name_of(request.sector), style="green")]
         if request.event:
             parts += [Text(" · event: ", style="dim"),
-                      Text(describe_date(request.event), style="magenta"),
+                      Text(describe_event_date(request.event), style="magenta"),
                       Text(f" ({plural(len(request.event.sources), 'source')})", style="dim")]
         if request.sector or request.event:
             parts.append(Text("  x clears", style="dim"))

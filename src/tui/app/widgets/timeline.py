@@ -15,7 +15,6 @@ from textual.widgets.option_list import Option
 
 from ...render import safe
 from ...text import shorten
-from ...timeline import describe_date
 from .format import plural
 
 if TYPE_CHECKING:
@@ -25,6 +24,14 @@ if TYPE_CHECKING:
 MARKED_FLAGS = ("inferred", "approximate")
 LABEL_CHARS = 72  # about two lines of the left column
 SHOWN = 200  # events in the pane at most: a large archive has tens of thousands (`tui timeline`)
+
+
+def describe_event_date(event: "Event") -> str:
+    """``timeline.describe_date``, imported on first use: tui.timeline brings the date tagger and
+    the ingest module with it, ~20 ms the first frame need not wait for."""
+    from ...timeline import describe_date
+
+    return describe_date(event)
 
 
 def in_window(event: "Event", window: dict | None) -> bool:
@@ -84,7 +91,7 @@ class TimelineList(PagedOptionList):
         heading = None
         for index in shown:
             event = self.events[index]
-            when = describe_date(event)
+            when = describe_event_date(event)
             if when != heading:
                 heading = when
                 inside = in_window(event, window)
