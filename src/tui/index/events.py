@@ -84,7 +84,7 @@ def event_of(data: tuple) -> timeline.Event:
     day, precision, flags, label, sources, end = data
     return timeline.Event(
         _from_ordinal(day) if day is not None else None, precision, flags, label,
-        tuple(timeline.Source(ref, (start, stop), text) for ref, start, stop, text in sources),
+        tuple([timeline.Source(ref, (start, stop), text) for ref, start, stop, text in sources]),
         _from_ordinal(end) if end is not None else None)
 
 
