@@ -136,6 +136,11 @@ def _same_report(one: _Draft, other: _Draft) -> bool:
     """Same dated happening, from different articles, told in the same key terms."""
     if one.event.date is None or _date_key(one.event) != _date_key(other.event):
         return False
+    return _agree(one, other)
+
+
+def _agree(one: _Draft, other: _Draft) -> bool:
+    """_same_report for two drafts already known to have the same date key, and a date."""
     if one.articles & other.articles:
         return False
     shared = len(one.terms & other.terms)

@@ -94,15 +94,19 @@ class Segment:
 
     def postings(self, term) -> Postings | None:
         """The postings of ``term`` ((field, bytes)), or None if its leaf is not a W3LeafMatcher."""
+        return self.postings_and_values(term, False)[0]
+
+    def postings_and_values(self, term, values: bool) -> tuple[Postings | None, dict | None]:
+        """The postings of ``term``; with ``values``, when they are read now (not kept from
+        before), also each posting's value (encoded positions) by document, from the same pass."""
         key = (self.key, "postings", term)
         found = self.cache.get(key)
-        if found is None:
-            found = _read_postings(self.reader, term)
-            if found is None:
-                return None
+        if found is not None:
+            return found, None
+        found, by_doc = _read_postings(self.reader, term, values)
+        if found is not None:
             self.cache.put(key, found, found.size())
-        return found
-
+        return found, by_doc
 
     def bits(self, term) -> int | None:
         """The documents of ``term`` as a bit set: from its postings if they are kept, else read
@@ -124,24 +128,31 @@ class Segment:
         return found
 
 
-def _read_postings(reader, term) -> Postings | None:
+def _read_postings(reader, term, values: bool = False) -> tuple[Postings | None, dict | None]:
+    """A word's postings, and with ``values`` each one's value by document (else None)."""
+    by_doc: dict | None = {} if values else None
     try:
         matcher = reader.postings(*term)
     except TermNotFound:
-        return Postings(array("i"), array("d"), 0)
+        return Postings(array("i"), array("d"), 0), by_doc
     leaf, _ = _leaf_of(matcher)
     if type(leaf) is not _W3LeafMatcher:
-        return None
+        return None, None
     ids, weights = array("i"), array("d")
     while leaf.is_active():
         _load_block(leaf)
         start, stop = leaf._i, leaf._blocklength
-        ids.extend(leaf._ids[start:stop])
+        block_ids = leaf._ids[start:stop]
+        ids.extend(block_ids)
         block = leaf._weights[start:stop]
         weights.extend(block.tolist() if type(block) is array else block)
+        if by_doc is not None:
+            if leaf._values is None:
+                leaf._read_values()
+            by_doc.update(zip(block_ids, leaf._values[start:stop]))
         leaf._i = stop - 1
         leaf.next()
-    return Postings(ids, weights, bits_of(ids))
+    return Postings(ids, weights, bits_of(ids)), by_doc
 
 
 def _load_block(matcher) -> None:
@@ -316,7 +327,10 @@ def _phrase(matcher, segment: Segment) -> int | None:
     found = segment.cache.get(key)
     if found is not None:
         return found
-    postings = [segment.postings(leaf._term) for leaf, _ in words]
+    # a word read now brings its positions from the same pass over its blocks; for a word whose
+    # postings were kept, only the blocks holding a candidate are read again (_values_of)
+    read = [segment.postings_and_values(leaf._term, True) for leaf, _ in words]
+    postings = [p for p, _ in read]
     if any(p is None for p in postings):
         return None
     candidates = -1
@@ -327,8 +341,8 @@ def _phrase(matcher, segment: Segment) -> int | None:
     docs = numbers_of(candidates) if candidates > 0 else []
     decode = _decode_positions if type(words[0][0].format).decode_positions is _POSITIONS_DECODE \
         else words[0][0].format.decode_positions
-    values = [_values_of(segment.reader, leaf._term, p, docs) for (leaf, _), p in zip(words, postings)] \
-        if docs else []
+    values = [known if known is not None else _values_of(segment.reader, leaf._term, p, docs)
+              for (leaf, _), (p, known) in zip(words, read)] if docs else []
     matched = []
     for n in docs:
         starts = None

@@ -49,7 +49,9 @@ def merge_drafts(drafts: list) -> list[tuple]:
         postings = by_key.setdefault(timeline._date_key(new.event), {})
         candidates = sorted({i for term in new.terms for i in postings.get(term, ())})
         for i in candidates:
-            if timeline._same_report(kept[i][1], new):
+            # timeline._same_report: a candidate has new's date key (drafts are looked up under
+            # it, and merging keeps the first draft's key), so only the rest is left to check
+            if timeline._agree(kept[i][1], new):
                 added = new.terms - kept[i][1].terms
                 kept[i][1] = timeline._merged(kept[i][1], new)
                 for term in added:
@@ -82,7 +84,7 @@ def event_of(data: tuple) -> timeline.Event:
     day, precision, flags, label, sources, end = data
     return timeline.Event(
         _from_ordinal(day) if day is not None else None, precision, flags, label,
-        tuple(timeline.Source(ref, (start, stop), text) for ref, start, stop, text in sources),
+        tuple([timeline.Source(ref, (start, stop), text) for ref, start, stop, text in sources]),
         _from_ordinal(end) if end is not None else None)
 
 

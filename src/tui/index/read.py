@@ -274,20 +274,23 @@ class CorpusIndex:
                     first[article] = offset + start
                 else:
                     first[article] = -1
-        refs = {}
+        # article -> (its first document, its paragraphs); a paragraph number as a ref writes it
+        spans = {article: (start, self.manifest.articles[article]["paragraphs"])
+                 for article, start in first.items() if start >= 0}
+        number_of = {str(n): n for n in range(1, max((p for _, p in spans.values()), default=0) + 1)}
+        refs: dict[str, int | None] = {}
         for event in events:
             for source in event.sources:
-                if source.ref in refs:
+                ref = source.ref
+                if ref in refs:
                     continue
-                article, _, number = source.ref.rpartition(":")
-                start = first.get(article, -1)
-                paragraphs = self.manifest.articles.get(article, {}).get("paragraphs", 0)
-                if start >= 0 and number.isdigit() and str(int(number)) == number \
-                        and 1 <= int(number) <= paragraphs:
-                    refs[source.ref] = start + int(number) - 1
+                article, _, number = ref.rpartition(":")
+                span, n = spans.get(article), number_of.get(number)
+                if span is not None and n is not None and n <= span[1]:
+                    refs[ref] = span[0] + n - 1
                 else:
-                    refs[source.ref] = self.doc_for_ref(source.ref)
-        return [tuple(refs[source.ref] for source in event.sources) for event in events]
+                    refs[ref] = self.doc_for_ref(ref)
+        return [tuple([refs[source.ref] for source in event.sources]) for event in events]
 
     def sector_docs(self, path: str) -> Docs:
         """Documents tagged with ``path`` or a descendant; cached for this searcher."""
