@@ -233,3 +233,15 @@ def test_malformed_window_is_one_located_line(tmp_path, toml, problem):
     window, message = load_window(tmp_path)
     assert window is None
     assert message.startswith(problem) and "\n" not in message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("It happened yeſterday.", date(2026, 2, 3)),  # 'ſ' matches 's' under (?i)
+    ("Last weeK we met.", date(2026, 1, 28)),  # the Kelvin sign matches 'k'
+    ("Within ſix months", date(2026, 8, 1)),
+    ("thrEE weeks ago", date(2026, 1, 14)),
+])
+def test_letters_that_match_only_case_insensitively_resolve_like_plain_ones(text, expected):
+    # before: KeyError('yeſterday') from the table lookup, which used str.lower()
+    [mention] = tag_dates(text, date(2026, 2, 4))
+    assert mention.date == expected

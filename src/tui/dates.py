@@ -303,7 +303,7 @@ def _month_number(name: str) -> int:
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+    return int(word) if word.isdigit() else _NUMBER_WORDS[_fold(word)]
 
 
 def _shift(day: date, count: int, unit: str) -> date:
@@ -360,7 +360,7 @@ def _weekday(match: re.Match, context: _Context) -> _Reading:
     if context.anchor is None:
         return _UNRESOLVED
     weekday = _WEEKDAYS.index(match["weekday"])
-    step = (match["step"] or "").lower()
+    step = _fold(match["step"] or "")
     first, last = context.anchor.first, context.anchor.last
     if step == "last":
         day = _on_or_before(first - timedelta(days=1), weekday)
@@ -373,11 +373,18 @@ def _weekday(match: re.Match, context: _Context) -> _Reading:
     return _Reading(day, DAY, anchored=True)
 
 
+def _fold(word: str) -> str:
+    """A matched word as the tables spell it. The patterns match case-insensitively, and (?i)
+    lets 'ſ' match 's', 'K' (Kelvin) match 'k' and 'İ' match 'i', which str.lower leaves as they
+    are: casefold, then drop what is left of a dotted or dotless i."""
+    return word.casefold().replace("ı", "i").replace("\u0307", "")
+
+
 def _day_word(match: re.Match, context: _Context) -> _Reading:
     """'today', 'yesterday', 'tomorrow', 'last night'"""
     if context.anchor is None:
         return _UNRESOLVED
-    offset = _DAY_WORDS[" ".join(match.group().lower().split())]
+    offset = _DAY_WORDS[" ".join(_fold(match.group()).split())]
     return _Reading(context.anchor.last + timedelta(days=offset), DAY, anchored=True)
 
 
@@ -385,11 +392,11 @@ def _this_last_next(match: re.Match, context: _Context) -> _Reading:
     """'last week', 'next month', 'earlier this month', 'later this year'"""
     if context.anchor is None:
         return _UNRESOLVED
-    unit = match["unit"].lower()
-    flags = {"earlier": (EARLIER,), "later": (LATER,)}.get((match["mod"] or "").lower(), ())
+    unit = _fold(match["unit"])
+    flags = {"earlier": (EARLIER,), "later": (LATER,)}.get(_fold(match["mod"] or ""), ())
     if unit == "week":
         flags += (APPROXIMATE,)
-    day = _shift(context.anchor.last, _STEPS[match["step"].lower()], unit)
+    day = _shift(context.anchor.last, _STEPS[_fold(match["step"])], unit)
     return _Reading(day, _UNIT_PRECISION[unit], flags, anchored=True)
 
 
@@ -399,7 +406,7 @@ def _within(match: re.Match, context: _Context) -> _Reading | None:
         return None  # 'within the year', 'within days'
     if context.anchor is None:
         return _UNRESOLVED
-    unit = match["unit"].lower()
+    unit = _fold(match["unit"])
     day = _shift(context.anchor.last, _number(match["n"] or "1"), unit)
     return _Reading(day, DAY if unit in ("day", "week") else MONTH, (DEADLINE,), anchored=True)
 
@@ -408,7 +415,7 @@ def _ago(match: re.Match, context: _Context) -> _Reading:
     """'two years ago', 'a week ago'"""
     if context.anchor is None:
         return _UNRESOLVED
-    unit = match["unit"].lower()
+    unit = _fold(match["unit"])
     flags = (APPROXIMATE,) if unit == "week" else ()
     day = _shift(context.anchor.last, -_number(match["n"]), unit)
     return _Reading(day, _UNIT_PRECISION[unit], flags, anchored=True)
@@ -424,7 +431,7 @@ def _in_count(match: re.Match, context: _Context) -> _Reading | None:
         return None
     if context.anchor is None:
         return _UNRESOLVED
-    unit = match["unit"].lower()
+    unit = _fold(match["unit"])
     day = _shift(context.anchor.last, sign * _number(match["n"]), unit)
     return _Reading(day, _UNIT_PRECISION[unit], (APPROXIMATE,), anchored=True)
 
