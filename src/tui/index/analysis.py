@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
 from whoosh.support.charset import accent_map
@@ -29,17 +30,7 @@ def analyze(text: str) -> list[str]:
 
 def _folded(text: str) -> list[str | None]:
     """Each token of ``text`` as ANALYZER folds it; None for one its stop filter drops."""
-    words = _TOKENS.findall(text)
-    folded = _FOLDED
-    try:
-        return [folded[raw] for raw in words]
-    except KeyError:
-        if len(folded) > 200_000:
-            folded.clear()
-        for raw in words:
-            if raw not in folded:
-                folded[raw] = _fold(raw)
-        return [folded[raw] for raw in words]
+    return [_fold(raw) for raw in _TOKENS.findall(text)]
 
 
 def _fast_analyzer():
@@ -71,25 +62,17 @@ def _fast_analyzer():
             return None
         return word.translate(charset.charmap)
 
-    return tokens, fold, fold_unstemmed
+    # Stemming is the slow part and a corpus repeats its words: each distinct one is folded once.
+    remembered = lru_cache(maxsize=200_000)
+    return tokens, remembered(fold), remembered(fold_unstemmed)
 
 
 _TOKENS, _fold, _fold_unstemmed = _fast_analyzer() or (None, None, None)
-_FOLDED: dict[str, str | None] = {}
-_UNSTEMMED: dict[str, str | None] = {}
 
 
 def _unstemmed(text: str) -> list[str]:
     """``[t.text for t in ANALYZER(text, no_morph=True)]``, each distinct word folded once."""
-    folded = _UNSTEMMED
-    if len(folded) > 200_000:
-        folded.clear()
-    words = []
-    for raw in _TOKENS.findall(text):
-        word = folded[raw] if raw in folded else folded.setdefault(raw, _fold_unstemmed(raw))
-        if word is not None:
-            words.append(word)
-    return words
+    return [word for word in map(_fold_unstemmed, _TOKENS.findall(text)) if word is not None]
 
 
 @dataclass
@@ -149,11 +132,5 @@ def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
     if _TOKENS is None:
         return [(t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
                 if t.text in words]
-    folded = _FOLDED  # as analyze(): the same tokens, each distinct word folded once
-    spans = []
-    for match in _TOKENS.finditer(text):
-        raw = match.group()
-        word = folded[raw] if raw in folded else folded.setdefault(raw, _fold(raw))
-        if word is not None and word in words:
-            spans.append(match.span())
-    return spans
+    return [match.span() for match in _TOKENS.finditer(text)
+            if (word := _fold(match.group())) is not None and word in words]
