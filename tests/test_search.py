@@ -80,6 +80,18 @@ def test_misspelling_suggests_the_word(explorer, paths, capsys):
     assert 'did you mean "artificial"' in out
 
 
+@pytest.mark.parametrize("typed, suggested", [
+    ("gw", None),  # two letters: no edit allowed (typing 'gwadar', nothing to correct yet)
+    ("gss", "gas"),  # three to five letters: one edit
+    ("gwd", None),  # ... so not two ("gas")
+    ("gwadr", "gwadar"),
+    ("kazakstn", "kazakhstan"),  # six or more: two edits
+    ("kzakstn", None),  # three edits away
+])
+def test_suggestions_allow_more_edits_for_longer_words(explorer, typed, suggested):
+    assert explorer.search(typed).suggestion == suggested
+
+
 def test_query_syntax(explorer):
     assert explorer.search("karachi gwadar").total == 2  # AND by default
     assert explorer.search("gwadar OR petroleum").total == 4
