@@ -301,6 +301,15 @@ async def test_page_keys_right_after_opening_the_palette_do_not_end_the_app(tui_
         assert isinstance(app.screen, MainScreen)
 
 
+def second_article(paths):
+    """The second seed as the reader shows it after a search for gwadar."""
+    explorer = Explorer.open(paths, build=False)
+    try:
+        return explorer.article(SECOND, "gwadar")
+    finally:
+        explorer.close()
+
+
 async def test_a_screen_closed_in_the_turn_it_opened_leaves_the_app_working(tui_paths, tmp_path,
                                                                           settle, screen_text):
     """The bookmarks and reader screens, each opened and closed before the app's next turn (as a
@@ -313,9 +322,7 @@ async def test_a_screen_closed_in_the_turn_it_opened_leaves_the_app_working(tui_
     from tui.app.screens.main import MainScreen
     from tui.app.screens.reader import ReaderScreen
 
-    explorer = Explorer.open(tui_paths, build=False)
-    text = explorer.article(SECOND, "gwadar")
-    explorer.close()
+    text = second_article(tui_paths)
     app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -362,9 +369,7 @@ async def test_page_up_at_the_top_of_an_article_keeps_a_paragraph_chosen(tui_pat
     from tui.app import ExplorerApp
     from tui.app.widgets.reader import Reader
 
-    explorer = Explorer.open(tui_paths, build=False)
-    text = explorer.article(SECOND, "gwadar")
-    explorer.close()
+    text = second_article(tui_paths)
     app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

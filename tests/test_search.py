@@ -87,6 +87,8 @@ def test_misspelling_suggests_the_word(explorer, paths, capsys):
     ("gwadr", "gwadar"),
     ("kazakstn", "kazakhstan"),  # six or more: two edits
     ("kzakstn", None),  # three edits away
+    ("pakista", "pakistan"),  # a word being typed: its most frequent completion
+    ("gwa", "gwadar"),
 ])
 def test_suggestions_allow_more_edits_for_longer_words(explorer, typed, suggested):
     assert explorer.search(typed).suggestion == suggested

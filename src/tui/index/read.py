@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from itertools import islice
 from collections import OrderedDict
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from .query import make_parser, parse
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
 
+
+COMPLETIONS = 200  # known words a typed prefix is weighed against, at most (in sorted order)
 
 
 def edits_allowed(word: str) -> int:
@@ -335,7 +338,7 @@ class CorpusIndex:
             if not edits or word in OPERATORS or \
                     all(reader.doc_frequency("text", w) for w in analyze(word)):
                 return word
-            options = self._nearest(word.lower(), edits)
+            options = self._completion(word.lower()) or self._nearest(word.lower(), edits)
             if options is None:  # not the corrector this was written against: ask it
                 options = corrector.suggest(word.lower(), limit=1, maxdist=edits)
             if not options:
@@ -348,6 +351,19 @@ class CorpusIndex:
         except DAMAGE:
             return None
         return corrected if changed else None
+
+    def _completion(self, prefix: str) -> list[str]:
+        """The most frequent known word that ``prefix`` begins (one being typed: 'pakista' ->
+        'pakistan'), or none. A look in the sorted spelling words, where the nearest word by
+        edits takes a pass over every word of about the same length (~190 ms at 100k)."""
+        reader = self._searcher.reader()
+        name = self._ix.schema["text"].spelling_fieldname("text")
+        spelled = self._ix.schema[name]
+        words = [spelled.from_bytes(btext)
+                 for btext in islice(reader.expand_prefix(name, prefix), COMPLETIONS)]
+        counted = [(sum(reader.doc_frequency("text", stem) for stem in analyze(word)), word)
+                   for word in words if word != prefix]
+        return [max(counted, key=lambda item: (item[0], -len(item[1])))[1]] if counted else []
 
     def _nearest(self, text: str, maxdist: int = 2) -> list[str] | None:
         """``corrector("text").suggest(text, limit=1)``, without an edit distance to every word.
