@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # Flags worth a word of their own; "later", "earlier" and "deadline" are in describe_date's text.
 MARKED_FLAGS = ("inferred", "approximate")
 LABEL_CHARS = 72  # about two lines of the left column
-SHOWN = 200  # events in the pane at most: a large archive has tens of thousands (`tui timeline`)
+SHOWN = 100  # events in the pane at most: a large archive has tens of thousands (`tui timeline`)
 
 
 def describe_event_date(event: "Event") -> str:
