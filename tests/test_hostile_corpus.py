@@ -383,3 +383,25 @@ async def test_the_app_opens_on_an_empty_corpus(tmp_path, settle, screen_text):
         await settle(pilot)
         assert app.is_running
         assert "no paragraphs match" in screen_text(app)
+
+
+async def test_the_app_searches_the_last_index_when_the_corpus_folder_is_gone(tmp_path, settle):
+    """The index was built, then the corpus folder was moved away: the app opens the index as it
+    was, says why it cannot update it in one line, and searches."""
+    import shutil
+
+    from tui.app import ExplorerApp
+    from tui.search import Explorer
+
+    paths = corpus_paths(tmp_path)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", paths.corpus, dirs_exist_ok=True)
+    Explorer.build(paths)
+    paths.corpus.rename(tmp_path / "moved")
+    app = ExplorerApp(paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert [(n.title, n.message) for n in app._notifications] == [
+            ("Index", f"corpus folder not found: {paths.corpus}; searching the index as it was")]
+        await pilot.press("slash", *"gwadar")
+        await settle(pilot)
+        assert len(app.screen.results.hits) == 2

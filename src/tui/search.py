@@ -12,11 +12,12 @@ from pathlib import Path
 
 from . import index as _index
 from .index import BuildReport, Docs, IndexBusy, IndexProblem, QueryError
+from .ingest import CorpusError
 from .paths import Paths
 from .timeline import Event
 
 __all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "ArticleText",
-           "QueryError", "IndexBusy", "IndexProblem", "BuildReport", "Event"]
+           "QueryError", "IndexBusy", "IndexProblem", "CorpusError", "BuildReport", "Event"]
 
 DEFAULT_LIMIT = 20
 

@@ -113,12 +113,15 @@ class Corpus:
         meanwhile on the index as it was; an index another process is writing, or one that
         cannot be written, stays as it was, with a notice.
         """
-        from ..search import Explorer, IndexBusy
+        from ..search import CorpusError, Explorer, IndexBusy
 
         try:
             report = Explorer.build(paths, progress=progress, wait=1.0)
         except IndexBusy as err:
             notice(f"{err}; searching it as it was")
+            return False
+        except CorpusError as err:  # the folder moved or went away since the index was built
+            notice(f"{err}; searching the index as it was")
             return False
         except OSError as err:
             notice(f"cannot update the index ({err.strerror or err}); searching it as it was")
