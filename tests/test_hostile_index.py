@@ -314,3 +314,37 @@ def test_a_full_disk_while_saving_the_manifest(paths, capsys, monkeypatch):
     code, out, err = tui(paths, capsys, "search", "zanzibar2")
     assert code == 0 and f"{SECOND}:13" in out
     assert leftovers(paths) == []
+
+
+async def test_the_apps_own_update_is_not_called_another_process(paths, tmp_path, settle,
+                                                                monkeypatch):
+    """The app opens the index as it was and updates it in a worker, holding the write lock; its
+    index watch must not say that another process is updating the index meanwhile."""
+    from tui.app import ExplorerApp
+    from tui.app.corpus import Corpus
+    from tui.index.lock import write_lock
+
+    release, real_update = threading.Event(), Corpus.update
+
+    def slow_update(self, *args, **kwargs):
+        with write_lock(paths.index):  # as a long build holds it
+            release.wait(10)
+        return real_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(Corpus, "update", slow_update)
+    add_zanzibar(paths)
+    app = ExplorerApp(paths, keymap_file=tmp_path / "keymap.toml")
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(100):  # until the index is open and the update worker holds the lock
+            await pilot.pause(0.02)
+            if app.screen.corpus is not None and app.screen.corpus.updating:
+                break
+        app.screen.refresh_index()  # what its timer runs every WATCH_EVERY seconds
+        await pilot.pause(0.2)
+        assert "being updated" not in app.sub_title
+        release.set()
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert not any("Another process" in m for m in messages)
+        assert "The index was updated; results refreshed" in messages
+        assert app.sub_title == "2 articles · 28 paragraphs"  # the new paragraph is in
