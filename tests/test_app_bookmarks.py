@@ -106,16 +106,13 @@ async def test_a_sentence_selection_bookmarks_just_those_sentences(app, store, s
 def two_bookmarks(tui_paths, store, seeded_index):
     from tui.search import Explorer
 
-    explorer = Explorer.open(tui_paths, build=False)
-    try:
+    with Explorer.open(tui_paths, build=False) as explorer:
         text = explorer.article(GWADAR_ARTICLE)
         p10, p4 = text.paragraphs[9], text.paragraphs[3]
         store.add(make_bookmark(GWADAR_ARTICLE, text.info.title, 10, p10.text, note="air links",
                                 tags=["transport"]))
         store.add(make_bookmark(GWADAR_ARTICLE, text.info.title, 4, p4.text, note="seaports",
                                 tags=["transport", "trade"]))
-    finally:
-        explorer.close()
     return store
 
 

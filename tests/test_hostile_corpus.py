@@ -48,11 +48,8 @@ def reasons(report: index.BuildReport) -> dict[str, str]:
 
 
 def total(paths: Paths, query: str) -> int:
-    explorer = Explorer.open(paths, build=False)
-    try:
+    with Explorer.open(paths, build=False) as explorer:
         return explorer.search(query).total
-    finally:
-        explorer.close()
 
 
 # --- folders -----------------------------------------------------------------------------------
@@ -267,13 +264,10 @@ def test_a_single_1_mb_line_is_indexed_in_seconds(tmp_path):
     report = index.update(paths.corpus, paths.index)
     assert time.perf_counter() - started < 25
     assert (report.articles, report.paragraphs, report.problems) == (2, 2, [])
-    explorer = Explorer.open(paths, build=False)
-    try:
+    with Explorer.open(paths, build=False) as explorer:
         [hit] = explorer.search("arabian").hits
         assert len(hit.text) > 1_000_000 and hit.ref == "line:1"
         assert explorer.timeline() and explorer.search("zanzibar").total == 1
-    finally:
-        explorer.close()
 
 
 def test_ten_thousand_tiny_files(tmp_path):
@@ -284,12 +278,9 @@ def test_ten_thousand_tiny_files(tmp_path):
     report = index.update(paths.corpus, paths.index)
     assert time.perf_counter() - started < 40
     assert (report.articles, report.paragraphs, report.problems) == (10_000, 10_000, [])
-    explorer = Explorer.open(paths, build=False)
-    try:
+    with Explorer.open(paths, build=False) as explorer:
         assert explorer.search("gwadar").total == 10_000
         assert [hit.ref for hit in explorer.search("word9876").hits] == ["f09876:1"]
-    finally:
-        explorer.close()
     assert index.update(paths.corpus, paths.index).reindexed == []  # and nothing to redo
 
 

@@ -195,7 +195,7 @@ async def test_10000_random_keys_leave_the_app_working(tui_paths, tmp_path, sett
     from tui.app.widgets.results import ResultsList
 
     async def stay(self) -> None:
-        pass
+        """q and the palette's Quit keep the app running: the keys go on."""
 
     monkeypatch.setattr(ExplorerApp, "action_quit", stay)
     # Repaint once a second instead of 60 times: the keys, not the painting, are under test, and
@@ -303,11 +303,8 @@ async def test_page_keys_right_after_opening_the_palette_do_not_end_the_app(tui_
 
 def second_article(paths):
     """The second seed as the reader shows it after a search for gwadar."""
-    explorer = Explorer.open(paths, build=False)
-    try:
+    with Explorer.open(paths, build=False) as explorer:
         return explorer.article(SECOND, "gwadar")
-    finally:
-        explorer.close()
 
 
 async def test_a_screen_closed_in_the_turn_it_opened_leaves_the_app_working(tui_paths, tmp_path,

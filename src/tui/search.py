@@ -169,6 +169,12 @@ class Explorer:
     def close(self) -> None:
         self._index.close()
 
+    def __enter__(self) -> "Explorer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @property
     def updating(self) -> bool:
         return _index.is_locked(self._index.root)

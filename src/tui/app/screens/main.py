@@ -89,7 +89,6 @@ class MainScreen(Screen):
         self._tree_for: str | None = None  # the query the sector tree's counts are for
         self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
         self._updating = False  # another process holds the index's write lock
-        self._updating_it_ourselves = False  # update_index runs: the lock is ours
         self._frozen = False  # the open index's objects are out of the garbage collector's way
 
     def compose(self) -> ComposeResult:
@@ -200,7 +199,6 @@ class MainScreen(Screen):
             self.app.call_from_thread(self._index_updated, changed)
 
     def _index_updated(self, changed: bool) -> None:
-        self._updating_it_ourselves = False
         self.query_one(ProgressBar).display = False
         if changed:
             self._index_changed()
@@ -233,7 +231,6 @@ class MainScreen(Screen):
         self._show_corpus_problems()
         self.search()
         if not up_to_date:
-            self._updating_it_ourselves = True
             self.update_index()
         self.set_interval(WATCH_EVERY, self.refresh_index, name="watch the index")
 
@@ -258,7 +255,8 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._index_state, updating, changed)
 
     def _index_state(self, updating: bool, changed: bool) -> None:
-        updating = updating and not self._updating_it_ourselves
+        ours = any(w.group == "update" and not w.is_finished for w in self.workers)
+        updating = updating and not ours  # update_index holds the lock: not another process
         if updating != self._updating:
             self._updating = updating
             self._show_corpus_facts()
@@ -461,9 +459,6 @@ class MainScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for what a worker did not expect: say it, never crash."""
-        if event.worker.group == "update" and event.state in (WorkerState.ERROR,
-                                                              WorkerState.CANCELLED):
-            self._updating_it_ourselves = False
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
