@@ -293,6 +293,19 @@ def test_safe_highlighted_and_snippet_never_emit_a_foreign_escape(text, spans):
     assert clean_spans(text, [])[0].split() == strip_controls(text).split()
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(hostile_text, st.text(alphabet=st.sampled_from("ab é\t\n\ud800"), max_size=30)),
+       spans=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=4))
+def test_highlights_move_with_the_characters_they_marked(text, spans):
+    """clean_spans cleans as strip_controls does; spans over text with no control stay put."""
+    spans = [(min(a, b), max(a, b)) for a, b in spans]
+    clean, moved = clean_spans(text, spans)
+    assert clean == strip_controls(text)
+    assert all(0 <= s < e <= len(clean) for s, e in moved)
+    if not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", text):
+        assert moved == [(s, e) for s, e in spans if s < e <= len(text)]
+
+
 def test_markup_stays_text():
     for markup in (RICH_MARKUP, RICH_LINK, TEXTUAL_MARKUP, "[/]", "[", "\\[x]"):
         assert safe(markup).plain == markup

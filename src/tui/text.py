@@ -97,6 +97,11 @@ def fold(text: str) -> str:
 
 def clean_spans(text: str, spans, *, keep_newlines: bool = False) -> tuple[str, list[tuple[int, int]]]:
     """:func:`strip_controls` that also moves character spans to where they land in the result."""
+    if _UNSAFE.search(text) is None:  # no escape either (each starts with a control); nearly all text
+        # What is left to change is one character for one (tabs, newlines, lone surrogates), so
+        # the spans stay where they are: no character-by-character pass.
+        clean = text.replace("\t", " ") if keep_newlines else text.replace("\t", " ").replace("\n", " ")
+        return _SURROGATE.sub("\ufffd", clean), [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
     removed = [m.span() for m in _ESCAPE.finditer(text)]
     mask = bytearray(b"\x01") * len(text)
     for start, end in removed:
