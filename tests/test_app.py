@@ -222,6 +222,63 @@ async def test_a_stale_answer_is_dropped(make_app, settle):
         await context.__aexit__(None, None, None)
 
 
+async def test_the_results_stay_put_whatever_the_status_line_says(make_app, settle, screen_text):
+    """A status too long for its line is cut with "…"; the results below it never move."""
+    app = make_app()
+    context, pilot = await start(app, settle, size=(80, 30))
+    try:
+        results = app.screen.query_one(ResultsList)
+        top = results.region.y
+        await type_query(pilot, settle, "gwadr")  # "no paragraphs match · did you mean gwadar?"
+        assert results.region.y == top
+        await type_query(pilot, settle, "karachi gwadr ports connectivity")
+        line = status(app)
+        assert "did you mean" in line and len(line) > app.screen.query_one("#status").size.width
+        assert results.region.y == top
+        shown = [row for row in screen_text(app).splitlines() if "did you mean" in row]
+        assert len(shown) == 1 and shown[0].rstrip(" │").endswith("…")
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_bookmark_and_copy_are_offered_in_the_footer_only_with_a_result(make_app, settle):
+    from textual.widgets._footer import FooterKey
+
+    def offered(app) -> dict[str, bool]:
+        return {key.action: not key.has_class("-disabled") for key in app.screen.query(FooterKey)
+                if key.action in ("bookmark", "copy")}
+
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "zzzz")  # no result; the search box has the focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert offered(app) == {"bookmark": False, "copy": False}
+        await type_query(pilot, settle, "gwadar")  # results arrive while the box has the focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert offered(app) == {"bookmark": True, "copy": True}
+        await type_query(pilot, settle, "zzzz")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert offered(app) == {"bookmark": False, "copy": False}
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_query_longer_than_the_box_keeps_its_end_in_view(make_app, settle, screen_text):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await pilot.press(*"pakistan kazakhstan energy corridor gwadar karachi railway zz")
+        await settle(pilot)
+        assert "railway zz" in screen_text(app)
+        assert app.screen.query_one(SearchPane).value.endswith("railway zz")
+    finally:
+        await context.__aexit__(None, None, None)
+
+
 async def test_the_status_line_says_did_you_mean_and_what_is_malformed(make_app, settle):
     app = make_app()
     context, pilot = await start(app, settle)

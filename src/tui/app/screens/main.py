@@ -358,10 +358,13 @@ class MainScreen(Screen):
         if not result.total:
             count = Text("no paragraphs match", style="bold")
         elif shown < result.total:
-            count = Text(f"{shown} of {result.total} paragraphs", style="bold")
+            count = Text(f"{shown:,} of {result.total:,} paragraphs", style="bold")
         else:
             count = Text(plural(result.total, "paragraph"), style="bold")
-        parts = [count]
+        parts = [count]  # most telling first: the line is cut with "…" where it is too long
+        if result.suggestion:
+            parts += [Text(" · did you mean ", style="dim"),
+                      safe(result.suggestion, "bold yellow"), Text("?", style="dim")]
         if request.sector:
             parts += [Text(" · sector: ", style="dim"),
                       Text.assemble(self.query_one(SectorTree).name_of(request.sector), style="green")]
@@ -369,11 +372,6 @@ class MainScreen(Screen):
             parts += [Text(" · event: ", style="dim"),
                       Text(describe_event_date(request.event), style="magenta"),
                       Text(f" ({plural(len(request.event.sources), 'source')})", style="dim")]
-        if request.sector or request.event:
-            parts.append(Text("  x clears", style="dim"))
-        if result.suggestion:
-            parts += [Text(" · did you mean ", style="dim"),
-                      safe(result.suggestion, "bold yellow"), Text("?", style="dim")]
         return Text.assemble(*parts)
 
     def on_search_pane_changed(self, message: SearchPane.Changed) -> None:

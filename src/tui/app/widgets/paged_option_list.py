@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import OptionList
 
 
 class PagedOptionList(OptionList):
     """OptionList with page up/down that wait for the list's lines and never lose the highlight.
+
+    Its size is the stylesheet's (every one of these lists is ``height: 1fr``), never its
+    options': a new set of options repaints it and its scrollbar, and does not lay the screen out
+    again (Textual's virtual-size reactive asks for a layout, which costs 1-3 ms and repaints the
+    scrollbars of every other list on the screen, on each keystroke's results).
 
     Textual 8.2's ``OptionList._move_page`` looks the highlighted option up in its line table,
     which is empty until the list is laid out at its width; a page key pressed in that moment (fast
@@ -19,6 +26,8 @@ class PagedOptionList(OptionList):
     selection in no paragraph, and the next down key raised AttributeError. Now a page move that
     finds no option goes to the first (or last) one.
     """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def _move_page(self, direction) -> None:
         try:

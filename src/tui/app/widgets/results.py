@@ -44,8 +44,8 @@ class ResultsList(PassageList):
         if self.hits:
             refs = [hit.ref for hit in self.hits]
             self.highlighted = refs.index(previous.ref) if previous and previous.ref in refs else 0
-        if bool(self.hits) != had_hits:  # b and y grey out with no passage; the footer redraws it all
-            self.refresh_bindings()
+        if bool(self.hits) != had_hits and self.has_focus:  # b and y grey out with no passage;
+            self.refresh_bindings()  # the footer shows them only with the focus here, and redraws all
 
     def current_hit(self) -> "Hit | None":
         if self.highlighted is None or not 0 <= self.highlighted < len(self.hits):

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from ...render import safe
+from .query_input import QueryInput
 
 PLACEHOLDER = 'Search: words, "a phrase", gwad*, sector:energy, date:2026-02'
 
@@ -31,7 +32,7 @@ class SearchPane(Vertical):
             self.query = query
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=PLACEHOLDER, id="query", select_on_focus=False)
+        yield QueryInput(placeholder=PLACEHOLDER, id="query", select_on_focus=False)
         yield Static(Text("opening the index…", style="dim"), id="status", markup=False)
 
     @property
@@ -46,7 +47,8 @@ class SearchPane(Vertical):
         self.input.focus()
 
     def show_status(self, text: Text) -> None:
-        self.query_one("#status", Static).update(text)
+        """Say ``text`` under the box, on its one line (cut with "…" if it is longer)."""
+        self.query_one("#status", Static).update(text, layout=False)
 
     def show_error(self, message: str) -> None:
         self.show_status(Text.assemble(("⚠ ", "bold red"), safe(message, "red"),
