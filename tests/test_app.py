@@ -193,8 +193,7 @@ async def test_typing_a_query_updates_results_count_and_highlights(make_app, set
         assert "Karachi and Gwadar ports" in shown
         assert "§ Ports, air links" in shown  # the heading
         assert "connectivity-transport/ports" in shown  # the sectors
-        prompt = app.screen.query_one(ResultsList).get_option_at_index(0).prompt
-        snippet = prompt.renderables[2]  # title, heading, snippet, sectors
+        snippet = app.screen.query_one(ResultsList).get_option_at_index(0).prompt.snippet
         marked = [snippet.plain[s.start:s.end] for s in snippet.spans if "reverse" in str(s.style)]
         assert marked == ["Gwadar"]
     finally:

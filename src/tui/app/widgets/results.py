@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group
-from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets.option_list import Option
 
-from ...render import safe, snippet
-from .format import day
 from .passage_list import Passage, PassageList
+from .result_card import ResultCard
 
 if TYPE_CHECKING:
     from ...search import Hit, SearchResult
@@ -63,20 +60,8 @@ class ResultsList(PassageList):
     def _options_for(self, hits) -> list[Option]:
         return [Option(self._prompt(hit), id=hit.ref) for hit in hits]
 
-    def _prompt(self, hit: "Hit") -> Group:
-        # Plain Text lines, no Table: the list renders all its prompts on every new result set.
-        marker = ("★ ", "bold yellow") if hit.ref in self.bookmarked else ""
-        where = " ".join(x for x in (day(hit.date), f"¶{hit.paragraph}") if x)
-        title = Text.assemble((f"{where}  ", "dim"), marker, safe(hit.title, "bold"),
-                              no_wrap=True, overflow="ellipsis")
-        lines: list = [title]
-        if hit.heading:
-            lines.append(Text.assemble(("§ ", "dim"), safe(hit.heading, "italic")))
-        lines.append(snippet(hit.text, hit.highlights, width=200))
-        if hit.sectors:
-            lines.append(safe("  ".join(hit.sectors), "dim cyan"))
-        lines.append(Text(""))
-        return Group(*lines)
+    def _prompt(self, hit: "Hit") -> ResultCard:
+        return ResultCard(hit, bookmarked=hit.ref in self.bookmarked)
 
     def _on_option_list_option_selected(self, event: PassageList.OptionSelected) -> None:
         event.stop()

@@ -1,0 +1,47 @@
+"""A result card says its height without drawing itself: that height must be the drawn one."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from textual.style import Style
+
+from tui.app.widgets.result_card import SNIPPET_LINES, ResultCard
+from tui.search import Hit
+
+words = st.one_of(st.sampled_from(["Pakistan", "Gwadar", "a", "corridor,", "—", "東京都", "ﬁrst",
+                                   "x" * 70, "  ", "Karachi-Tashkent"]),
+                  st.text(alphabet="abcé 漢\u3000\xa0", min_size=1, max_size=12))
+
+
+@st.composite
+def hits(draw):
+    text = " ".join(draw(st.lists(words, max_size=60)))
+    spans = draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=3))
+    return Hit(ref="a:1", article="a", paragraph=draw(st.integers(1, 999)),
+               title=draw(st.text(max_size=80)), date=draw(st.sampled_from([None, "2026-02-03"])),
+               heading=draw(st.sampled_from(["", "Ports, air links, and regional connectivity"])),
+               text=text, highlights=tuple((min(a, b), max(a, b)) for a, b in spans),
+               sectors=tuple(draw(st.lists(st.sampled_from(["energy", "diplomacy/state-visits"]),
+                                           max_size=3))),
+               score=1.0)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hit=hits(), width=st.integers(1, 130), bookmarked=st.booleans())
+def test_a_card_is_as_high_as_it_says_and_no_wider_than_its_width(hit, width, bookmarked):
+    card = ResultCard(hit, bookmarked=bookmarked)
+    height = card.get_height({}, width)
+    strips = card.render_strips(width, None, Style(), None)
+    assert len(strips) == height
+    assert all(strip.cell_length <= width for strip in strips)
+    fixed = 2 + bool(hit.heading) + bool(hit.sectors)
+    assert 1 <= height - fixed <= SNIPPET_LINES
+
+
+def test_a_long_snippet_is_cut_after_its_lines_with_an_ellipsis():
+    hit = Hit(ref="a:1", article="a", paragraph=3, title="T", date=None, heading="",
+              text="word " * 100, highlights=((0, 4),), sectors=(), score=1.0)
+    strips = ResultCard(hit).render_strips(30, None, Style(), None)
+    snippet = ["".join(segment.text for segment in strip) for strip in strips[1:-1]]
+    assert len(snippet) == SNIPPET_LINES
+    assert snippet[-1].endswith("…") and cell_len(snippet[-1]) <= 30
