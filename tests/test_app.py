@@ -7,6 +7,7 @@ the bookmarks file and the keymap file in tmp_path.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 
@@ -144,6 +145,30 @@ async def test_a_missing_index_is_built_with_a_progress_bar(make_app, tui_paths,
         assert shown[-1][4] == "building the index: 27 of 27 paragraphs"
         assert not app.screen.query_one("#progress").display  # gone once the index is open
         assert status(app) == "27 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_build_reporting_every_article_is_shown_twenty_times_a_second_at_most(
+        make_app, settle, monkeypatch):
+    from tui.app.screens import main
+
+    shown = []
+    monkeypatch.setattr(MainScreen, "_progress", lambda self, done, total: shown.append(done))
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        import time
+
+        def build() -> float:
+            started = time.monotonic()
+            for done in range(1, 5001):
+                app.screen._progress_from_thread(done, 5000)
+            return time.monotonic() - started
+
+        seconds = await asyncio.to_thread(build)
+        assert shown[-1] == 5000  # the end is always shown
+        assert len(shown) <= 2 + seconds / main.PROGRESS_EVERY
     finally:
         await context.__aexit__(None, None, None)
 

@@ -42,6 +42,7 @@ RESULTS_LIMIT = 50
 PAINT_WAIT = 0.5  # seconds the counts wait for the results to be painted, at most
 WATCH_EVERY = 2.0  # seconds between looks at the index for another process's update
 FACETS_AFTER = 0.1  # seconds of no typing before the sector counts and timeline follow the results
+PROGRESS_EVERY = 0.05  # seconds between two repaints of the build's progress, at least
 PANES = ("query", "results", "sectors", "timeline", "reader")  # the tab order
 NUMBERED = {"1": "results", "2": "sectors", "3": "timeline", "4": "reader"}
 
@@ -90,6 +91,7 @@ class MainScreen(Screen):
         self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
         self._updating = False  # another process holds the index's write lock
         self._frozen = False  # the open index's objects are out of the garbage collector's way
+        self._progress_shown = 0.0  # when the build's progress was last shown (time.monotonic)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -206,6 +208,11 @@ class MainScreen(Screen):
             self._show_corpus_facts()  # over any "building the index" of a look that found nothing
 
     def _progress_from_thread(self, done: int, total: int) -> None:
+        """Show the build's progress, 20 times a second at most: the builder waits for each."""
+        now = time.monotonic()
+        if done < total and now - self._progress_shown < PROGRESS_EVERY:
+            return
+        self._progress_shown = now
         self.app.call_from_thread(self._progress, done, total)
 
     def _index_notice(self, line: str) -> None:
