@@ -209,3 +209,30 @@ def parse_size(size: str) -> int:
     if size.endswith("k"):
         return int(float(size[:-1]) * 1000)
     return int(size)
+
+
+# --- hostile shapes: what a build must get through in reasonable time ----------------------------
+
+def one_long_line(folder: Path, megabytes: int = 1) -> Path:
+    """An article that is one line of ``megabytes`` MB of the seeds' sentences (no paragraph
+    break, a date now and then), and a one-word article beside it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = random.Random(SEED)
+    sentences = seed_sentences()
+    parts, size = [], 0
+    while size < megabytes << 20:
+        parts.append(rng.choice(sentences))
+        size += len(parts[-1]) + 1
+    (folder / "line.txt").write_text(" ".join(parts)[:megabytes << 20], encoding="utf-8")
+    (folder / "other.txt").write_text("Zanzibar.\n", encoding="utf-8")
+    return folder
+
+
+def tiny_files(folder: Path, count: int = 10_000) -> Path:
+    """``count`` articles of one short line each."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        (folder / f"f{i:05}.txt").write_text(f"Note {i} about trade at Gwadar, word{i}.\n")
+    return folder

@@ -105,6 +105,44 @@ def mode_update(corpus: str, index: str) -> None:
     emit(out)
 
 
+def mode_hostile(folder: str) -> None:
+    """Full builds of the corpora of a hostile shape (bench/corpus.py), each from nothing."""
+    import corpus
+
+    from tui.index import update
+
+    out = {}
+    for name, make in (("long_line", corpus.one_long_line), ("tiny_files", corpus.tiny_files)):
+        base = Path(folder) / name
+        shutil.rmtree(base, ignore_errors=True)
+        source = make(base / "corpus")
+        started = time.perf_counter()
+        report = update(source, base / "index")
+        out[name] = {"seconds": time.perf_counter() - started, "articles": report.articles,
+                     "paragraphs": report.paragraphs, "problems": len(report.problems)}
+        shutil.rmtree(base, ignore_errors=True)
+    out["anchor"] = _anchor_in_a_long_article()
+    emit(out)
+
+
+def _anchor_in_a_long_article() -> dict:
+    """Find a bookmark's quote again in a 100 KB article where it was edited (the fuzzy pass)."""
+    import random
+
+    from tui import bookmarks
+
+    rng = random.Random(7)
+    words = "the pacts trade energy sharif tokayev signed ceremony minister road billion".split()
+    article = [" ".join(rng.choice(words) for _ in range(90)) + "." for _ in range(170)]
+    mark = bookmarks.make_bookmark("a", "A", 120, article[119], 50, 450)
+    changed = ["Intro."] + article
+    changed[120] = changed[120][:100] + "ZZZZZZZZZZ" + changed[120][110:300] + changed[120][330:]
+    started = time.perf_counter()
+    found = bookmarks.anchor(mark, changed)
+    return {"seconds": time.perf_counter() - started, "method": found.method,
+            "kb": sum(map(len, changed)) // 1000}
+
+
 # --- querying ----------------------------------------------------------------------------------
 
 def _timed(fn, *args, **kwargs) -> tuple[float, object]:

@@ -39,6 +39,11 @@ TARGETS = {  # issue "Instant at 100k paragraphs": seeds / 10k / 100k
     "first_paint": {"seeds": 0.5, "10k": 0.5, "100k": 0.5},
     "interactive": {"seeds": 0.7, "10k": 0.8, "100k": 1.0},
 }
+HOSTILE = {  # full build seconds a hostile shape must stay under (a hang or a quadratic pass shows)
+    "long_line": ("one 1 MB line, no paragraph break", 25),
+    "tiny_files": ("10,000 files of one line", 40),
+}
+ANCHOR_SECONDS = 2  # a bookmark found again by its fuzzy pass in a 100 KB article
 APP_KEYS = "pakistan energy corridor"
 
 
@@ -258,12 +263,28 @@ def tables(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def hostile_table(hostile: dict) -> str:
+    lines = ["\n### Hostile shapes (full build from nothing)\n",
+             "| corpus | articles | paragraphs | build s |", "|---|---:|---:|---:|"]
+    for name, (what, bound) in HOSTILE.items():
+        h = hostile[name]
+        verdict = "met" if h["seconds"] <= bound and not h["problems"] else "MISSED"
+        lines.append(f"| {what} | {h['articles']:,} | {h['paragraphs']:,} "
+                     f"| {h['seconds']:.1f} ({verdict}: ≤ {bound}) |")
+    a = hostile["anchor"]
+    bound = ANCHOR_SECONDS
+    verdict = "met" if a["seconds"] <= bound and a["method"] == "fuzzy" else "MISSED"
+    lines.append(f"\nA bookmark's edited quote found again in a {a['kb']} KB article ({a['method']}): "
+                 f"{a['seconds'] * 1000:.0f} ms ({verdict}: ≤ {bound * 1000:.0f})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="seeds,1k,10k,100k")
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--rounds", type=int, default=20, help="passes over the query mix (default 20)")
-    parser.add_argument("--skip", default="", help="comma-separated: fts, app")
+    parser.add_argument("--skip", default="", help="comma-separated: fts, app, hostile")
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -272,11 +293,17 @@ def main(argv: list[str] | None = None) -> int:
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     for size in filter(None, args.sizes.split(",")):
         results.append(measure(size, out, args.rounds, skip))
+    hostile = None
+    if "hostile" not in skip:
+        log("hostile shapes: full builds")
+        hostile = probe("hostile", str(out / "hostile"))
     (out / "results.json").write_text(json.dumps(results, indent=1))
     command = "    .venv/bin/python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(machine())
     print(f"load average at start: {' '.join(load)}; command:\n\n{command.rstrip()}\n")
     print(tables(results))
+    if hostile is not None:
+        print(hostile_table(hostile))
     return 1 if any(r["check"]["problems"] for r in results) else 0
 
 

@@ -501,7 +501,8 @@ def test_short_quotes_have_no_fuzzy_matches():
     assert bm.anchor(b, ["No, he said."]) == bm.ORPHAN
 
 
-def test_anchoring_a_100_kb_article_is_quick():
+def test_a_quote_edited_in_a_100_kb_article_is_found_fuzzily():
+    """(How long it takes is in bench/: `bench/run.py`, "Hostile shapes".)"""
     rng = random.Random(7)
     words = "the pacts trade energy sharif tokayev signed ceremony minister road billion".split()
     article = [" ".join(rng.choice(words) for _ in range(90)) + "." for _ in range(170)]
@@ -509,9 +510,7 @@ def test_anchoring_a_100_kb_article_is_quick():
     b = make_bookmark("a", "A", 120, article[120 - 1], 50, 450)
     changed = ["Intro."] + article
     changed[120] = changed[120][:100] + "ZZZZZZZZZZ" + changed[120][110:300] + changed[120][330:]
-    started = time.perf_counter()
     found = bm.anchor(b, changed)
-    assert time.perf_counter() - started < 2
     assert (found.paragraph, found.start, found.method) == (121, 50, "fuzzy")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -141,11 +140,13 @@ def test_symlink_loops_and_links_out_of_the_corpus(tmp_path):
 
 # --- files -------------------------------------------------------------------------------------
 
-def _unblock(fifo: Path) -> None:
+def _unblock(fifo: Path, blocked: list) -> None:
+    """End a read blocked on ``fifo`` (and say so in ``blocked``); nothing if none is."""
     try:
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     except OSError:
-        pass  # nobody is reading it
+        return  # nobody is reading it
+    blocked.append(fifo.name)
 
 
 def test_every_kind_of_bad_file_at_once(tmp_path, capsys):
@@ -176,14 +177,14 @@ def test_every_kind_of_bad_file_at_once(tmp_path, capsys):
     (c / "dangling.txt").symlink_to(c / "missing.txt")
     # A reader blocked on the pipe would hang the suite: after 10 s, open its other end and close
     # it, so the read ends (as "empty file") and the test fails instead.
-    watchdog = threading.Timer(10, _unblock, [c / "pipe.txt"])
+    blocked: list[str] = []
+    watchdog = threading.Timer(10, _unblock, [c / "pipe.txt", blocked])
     watchdog.start()
-    started = time.perf_counter()
     try:
         code, out, err = tui(paths, capsys, "index")
     finally:
         watchdog.cancel()
-    assert time.perf_counter() - started < 20
+    assert blocked == []  # no read waited on the pipe
     assert code == 0
     lines = err.splitlines()
     assert all(line.startswith("tui: ") for line in lines)
@@ -242,11 +243,12 @@ def test_unreadable_file_through_the_build(tmp_path, monkeypatch):
     assert total(paths, "zanzibar") == 2
 
 
-def test_a_single_1_mb_line_is_indexed_in_seconds(tmp_path):
+def test_a_single_1_mb_line_is_one_searchable_paragraph(tmp_path):
     """News prose with a date every few sentences and no line break: one 1 MB paragraph.
 
     The date tagger split the whole paragraph into sentences again for every date it found: 66 s
-    for this file before text.sentence_spans kept its last answers.
+    for this file before text.sentence_spans kept its last answers (its build time is in bench/:
+    `bench/run.py`, "Hostile shapes").
     """
     rng = random.Random(7)
     sentences = ["The delegation toured the Gwadar port and discussed rail links.",
@@ -260,9 +262,7 @@ def test_a_single_1_mb_line_is_indexed_in_seconds(tmp_path):
     paths = corpus_paths(tmp_path)
     write(paths.corpus, "line.txt", " ".join(words)[:1024 * 1024].encode())
     write(paths.corpus, "other.txt", b"Zanzibar.\n")
-    started = time.perf_counter()
     report = index.update(paths.corpus, paths.index)
-    assert time.perf_counter() - started < 25
     assert (report.articles, report.paragraphs, report.problems) == (2, 2, [])
     with Explorer.open(paths, build=False) as explorer:
         [hit] = explorer.search("arabian").hits
@@ -271,12 +271,11 @@ def test_a_single_1_mb_line_is_indexed_in_seconds(tmp_path):
 
 
 def test_ten_thousand_tiny_files(tmp_path):
+    """Each file an article (their build time is in bench/: `bench/run.py`, "Hostile shapes")."""
     paths = corpus_paths(tmp_path)
     for i in range(10_000):
         (paths.corpus / f"f{i:05}.txt").write_bytes(b"Note %d about trade at Gwadar, word%d.\n" % (i, i))
-    started = time.perf_counter()
     report = index.update(paths.corpus, paths.index)
-    assert time.perf_counter() - started < 40
     assert (report.articles, report.paragraphs, report.problems) == (10_000, 10_000, [])
     with Explorer.open(paths, build=False) as explorer:
         assert explorer.search("gwadar").total == 10_000
