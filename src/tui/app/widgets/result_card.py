@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
-from textual.strip import Strip
-from textual.visual import RenderOptions, Visual
 
 from ...render import safe, snippet
+from .card import Card, one_line
 from .format import day
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
-    from textual.style import Style
 
     from ...search import Hit
 
@@ -24,7 +22,7 @@ SNIPPET_CHARS = 200  # the window of the paragraph around its first match
 SNIPPET_LINES = 3  # the most lines it takes; a longer one is cut there with "…"
 
 
-class ResultCard(Visual):
+class ResultCard(Card):
     """A result: date, paragraph and title; the heading; the matches in context; the sectors.
 
     Every line but the snippet's is one line at any width (cut with "…"), the snippet at most
@@ -61,9 +59,6 @@ class ResultCard(Visual):
     def _snippet_content(self) -> Content:
         return Content.from_rich_text(self.snippet)
 
-    def get_optimal_width(self, rules: "RulesMap", container_width: int) -> int:
-        return container_width
-
     def get_height(self, rules: "RulesMap", width: int) -> int:
         return 2 + (self.heading is not None) + (self.sectors is not None) + self._snippet_height(width)
 
@@ -83,16 +78,12 @@ class ResultCard(Visual):
             lines[-1] = lines[-1].rstrip().truncate(width - 1) + "…"
         return lines
 
-    def render_strips(self, width: int, height: int | None, style: "Style",
-                      options: RenderOptions) -> list[Strip]:
-        one_line = lambda text: Content.from_rich_text(text).truncate(width, ellipsis=True)  # noqa: E731
-        lines = [one_line(self.title)]
+    def lines(self, width: int) -> list[Content]:
+        lines = [one_line(Content.from_rich_text(self.title), width)]
         if self.heading is not None:
-            lines.append(one_line(self.heading))
+            lines.append(one_line(Content.from_rich_text(self.heading), width))
         lines += self._snippet_lines(max(width, 1))
         if self.sectors is not None:
-            lines.append(one_line(self.sectors))
+            lines.append(one_line(Content.from_rich_text(self.sectors), width))
         lines.append(Content(""))
-        # Every line fits the width already: drawn as it is, not wrapped again.
-        strips = [Strip(line.render_segments(style), line.cell_length) for line in lines]
-        return strips if height is None else strips[:height]
+        return lines

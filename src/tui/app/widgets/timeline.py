@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.padding import Padding
 from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
-
-from .paged_option_list import PagedOptionList
 from textual.widgets.option_list import Option
 
 from ...render import safe
 from ...text import shorten
+from .card import Card, one_line
 from .format import plural
+from .paged_option_list import PagedOptionList
 
 if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+
     from ...timeline import Event
 
 # Flags worth a word of their own; "later", "earlier" and "deadline" are in describe_date's text.
 MARKED_FLAGS = ("inferred", "approximate")
 LABEL_CHARS = 72  # about two lines of the left column
 SHOWN = 100  # events in the pane at most: a large archive has tens of thousands (`tui timeline`)
+INDENT = 2  # an event's lines under its date heading
 
 
 def describe_event_date(event: "Event") -> str:
@@ -76,6 +79,7 @@ class TimelineList(PagedOptionList):
         super().__init__(id=id, markup=False)
         self.border_title = "3 Timeline"
         self.events: list[Event] = []
+        self._card_heights: dict[tuple[str, int], int] = {}  # the event cards' heights, by label and width
 
     def show(self, events: list["Event"], window: dict | None) -> None:
         """Replace the list with ``events``, under one heading per date as a reader says it.
@@ -116,13 +120,11 @@ class TimelineList(PagedOptionList):
         return Option(Text.assemble((what, "dim italic"), (" · narrow the search to see them", "dim")),
                       disabled=True)
 
-    def _prompt(self, event: "Event") -> Padding:
+    def _prompt(self, event: "Event") -> "EventCard":
         flags = [flag for flag in event.flags if flag in MARKED_FLAGS]
-        return Padding(Text.assemble(
-            safe(shorten(event.label, LABEL_CHARS)), "\n",
+        return EventCard(safe(shorten(event.label, LABEL_CHARS)), Text.assemble(
             (f"{', '.join(flags)} · " if flags else "", "italic yellow"),
-            (plural(len(event.sources), "source"), "dim"),
-        ), (0, 0, 0, 2))
+            (plural(len(event.sources), "source"), "dim")), self._card_heights)
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -131,3 +133,33 @@ class TimelineList(PagedOptionList):
             return  # chosen in a list that a new timeline has since replaced
         if event.option.id is not None:
             self.post_message(self.Picked(self.events[int(event.option.id)]))
+
+
+class EventCard(Card):
+    """An event under its date: its label, wrapped, and a line of flags and sources, indented.
+
+    As a Rich renderable each of the pane's hundred events was rendered in full for its height
+    whenever the timeline followed a query (16 ms at 10k paragraphs, often landing on the next
+    keystroke); a card's height is its label's wrap, known from earlier timelines mostly, and it is
+    drawn only when on screen.
+    """
+
+    def __init__(self, label: Text, note: Text, heights: dict[tuple[str, int], int]) -> None:
+        self.label, self.note = label, note
+        self._heights = heights  # (label, width) -> height, shared by the list's cards
+
+    def get_height(self, rules: "RulesMap", width: int) -> int:
+        key = (self.label.plain, width)
+        if key not in self._heights:  # the next query's timeline has mostly the same events
+            if len(self._heights) > 10_000:
+                self._heights.clear()
+            inner = max(width - INDENT, 1) if width > INDENT else max(width, 1)
+            self._heights[key] = len(Content(self.label.plain).wrap(inner)) + 1
+        return self._heights[key]
+
+    def lines(self, width: int) -> list[Content]:
+        indent = Content(" " * INDENT) if width > INDENT else Content("")
+        inner = max(width - indent.cell_length, 1)
+        label = Content.from_rich_text(self.label).wrap(inner)
+        note = one_line(Content.from_rich_text(self.note), inner)
+        return [indent + line for line in [*label, note]]

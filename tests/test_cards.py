@@ -1,11 +1,13 @@
-"""A result card says its height without drawing itself: that height must be the drawn one."""
+"""A card says its height without drawing itself: that height must be the drawn one."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from rich.text import Text
 from textual.style import Style
 
 from tui.app.widgets.result_card import SNIPPET_LINES, ResultCard
+from tui.app.widgets.timeline import EventCard
 from tui.search import Hit
 
 words = st.one_of(st.sampled_from(["Pakistan", "Gwadar", "a", "corridor,", "—", "東京都", "ﬁrst",
@@ -45,3 +47,12 @@ def test_a_long_snippet_is_cut_after_its_lines_with_an_ellipsis():
     snippet = ["".join(segment.text for segment in strip) for strip in strips[1:-1]]
     assert len(snippet) == SNIPPET_LINES
     assert snippet[-1].endswith("…") and cell_len(snippet[-1]) <= 30
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(label=st.lists(words, min_size=1, max_size=15).map(" ".join), width=st.integers(1, 60))
+def test_an_event_card_is_as_high_as_it_says_and_no_wider_than_its_width(label, width):
+    card = EventCard(Text(label), Text("inferred · 3 sources"), {})
+    strips = card.render_strips(width, None, Style(), None)
+    assert len(strips) == card.get_height({}, width)
+    assert all(strip.cell_length <= width for strip in strips)
