@@ -239,6 +239,29 @@ async def test_10000_random_keys_leave_the_app_working(tui_paths, tmp_path, sett
     assert not app._exception, "the app stopped"  # (run_test raises it; this is a backstop)
 
 
+async def test_quit_in_a_burst_of_keys_ends_the_app_cleanly(tui_paths, tmp_path, settle,
+                                                            monkeypatch):
+    """ctrl+q with keys queued before and after it (screens opening, a search under way): the
+    app ends with code 0 and nothing raised while it shut down, 20 bursts over."""
+    from tui.app import ExplorerApp
+
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(7)
+    for _ in range(20):
+        app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
+        async with app.run_test(size=rng.choice([(80, 24), (120, 40)])) as pilot:
+            await settle(pilot)
+            burst = [rng.choice(KEYS) for _ in range(rng.randint(0, 20))]
+            burst.insert(rng.randint(0, len(burst)), "ctrl+q")
+            send(app, *burst)
+            for _ in range(50):
+                if not app.is_running:
+                    break
+                await asyncio.sleep(0.02)
+            assert not app.is_running, f"still running after {burst}"
+        assert app.return_code == 0 and not app._exception, burst
+
+
 async def test_enter_on_a_result_as_new_results_arrive_opens_nothing(tui_paths, tmp_path, settle):
     """Enter on the last of 27 results, and a search answer (2 results) lands before the
     'selected' message is handled. Found by the random keys (enter after typing in the search
