@@ -81,7 +81,8 @@ def app_in_tmux(corpus: Path, index: Path, timeout: float = 300) -> dict | None:
     tmux = shutil.which("tmux")
     if not tmux:
         return None
-    server = f"bench{os.getpid()}"
+    server = f"bench{os.getpid()}-{time.monotonic_ns()}"  # one server a run: a socket name
+    # used again at once can meet the last server still exiting ("server exited unexpectedly")
     base = [tmux, "-L", server]
     bookmarks = index.parent / "bench-bookmarks.toml"
     command = [PYTHON, "-m", "tui", "--corpus", str(corpus), "--index", str(index),
