@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui import index
 from tui.cli import main
@@ -222,3 +224,24 @@ def test_the_build_indexes_the_words_whoosh_would():
                   "of the by Kazakhstan and Pakistan signed 37 agreements in Islamabad."]:
         assert indexer.items(value) == list(field.index(value)), value
         assert indexer.spellable(value) == list(field.spellable_words(value)), value
+
+
+_LETTERS = "abcyzéÉæœßİıIǅǆŉﬁﬂ日" + "".join(chr(c) for c in range(0x300, 0x304))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(st.text(alphabet=_LETTERS, min_size=1, max_size=9),
+                               st.sampled_from(["Pakistan's", "PAKISTAN", "energies", "Energy",
+                                                "corridors", "Ætna", "İstanbul", "yes", "dies"])),
+                     max_size=25).map(" ".join),
+       query=st.lists(st.text(alphabet=_LETTERS, min_size=1, max_size=6), min_size=1, max_size=3))
+def test_highlights_fold_only_words_that_can_match_and_miss_none(text, query):
+    """highlight_spans folds (stems) only the words whose first letter can start a query word;
+    it marks the same spans as folding every word of the text."""
+    from tui.index import analysis
+
+    words = {w for w in (analysis._fold(raw) for q in query + text.split()[:2]
+                         for raw in analysis._TOKENS.findall(q)) if w}
+    every = [m.span() for m in analysis._TOKENS.finditer(text)
+             if (w := analysis._fold(m.group())) is not None and w in words]
+    assert analysis.highlight_spans(text, words) == every
