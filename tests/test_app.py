@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
+import time
 
 import pytest
 from textual.widgets import Input
@@ -158,8 +159,6 @@ async def test_a_build_reporting_every_article_is_shown_twenty_times_a_second_at
     app = make_app()
     context, pilot = await start(app, settle)
     try:
-        import time
-
         def build() -> float:
             started = time.monotonic()
             for done in range(1, 5001):
