@@ -56,3 +56,19 @@ def test_an_event_card_is_as_high_as_it_says_and_no_wider_than_its_width(label, 
     strips = card.render_strips(width, None, Style(), None)
     assert len(strips) == card.get_height({}, width)
     assert all(strip.cell_length <= width for strip in strips)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=st.lists(st.sampled_from(["the", "Karachi", "ports", "and", "a", "cooperation,"]),
+                       max_size=80).map(" ".join),
+       after=st.lists(st.sampled_from(["rail", "links", "of", "Tashkent", "the"]), max_size=80).map(" ".join),
+       width=st.integers(12, 90))
+def test_the_first_match_is_on_the_card_at_any_width(before, after, width):
+    """However far into its paragraph the match is, the card shows it (with a line of context)."""
+    text = f"{before} Gwadar {after}".strip()
+    start = text.index("Gwadar")
+    hit = Hit(ref="a:1", article="a", paragraph=1, title="T", date=None, heading="", text=text,
+              highlights=((start, start + 6),), sectors=(), score=1.0)
+    strips = ResultCard(hit).render_strips(width, None, Style(), None)
+    drawn = ["".join(segment.text for segment in strip) for strip in strips[1:-1]]
+    assert any("Gwadar" in line for line in drawn), drawn

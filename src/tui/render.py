@@ -27,13 +27,17 @@ def highlighted(text: str, spans, style: str = MATCH_STYLE, base: str = "") -> T
     return result
 
 
-def snippet(text: str, spans, width: int = 240, style: str = MATCH_STYLE) -> Text:
-    """A window of ``text`` around its first highlight, at most ``width`` characters."""
+def snippet(text: str, spans, width: int = 240, style: str = MATCH_STYLE,
+            before: int | None = None) -> Text:
+    """A window of ``text`` around its first highlight, at most ``width`` characters, of which
+    at most ``before`` (a third by default) come before the highlight. A text no longer than
+    ``width`` is shown whole, unless its first highlight comes more than ``before`` in."""
     spans = sorted(spans)
-    if len(text) <= width:
-        return highlighted(text, spans, style)
     first = spans[0][0] if spans else 0
-    start = max(0, first - width // 3)
+    lead = width // 3 if before is None else before
+    if len(text) <= width and (before is None or first <= before):
+        return highlighted(text, spans, style)
+    start = max(0, first - lead)
     if start:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < first else start

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from ...search import Hit
 
-SNIPPET_CHARS = 200  # the window of the paragraph around its first match
 SNIPPET_LINES = 3  # the most lines it takes; a longer one is cut there with "…"
 
 
@@ -35,6 +34,7 @@ class ResultCard(Card):
     def __init__(self, hit: "Hit", *, bookmarked: bool = False) -> None:
         self.hit = hit
         self.bookmarked = bookmarked
+        self._snippet: tuple[int, Text, Content] | None = None  # for the last width asked
 
     @cached_property
     def title(self) -> Text:
@@ -47,32 +47,37 @@ class ResultCard(Card):
     def heading(self) -> Text | None:
         return Text.assemble(("§ ", "dim"), safe(self.hit.heading, "italic")) if self.hit.heading else None
 
-    @cached_property
-    def snippet(self) -> Text:
-        return snippet(self.hit.text, self.hit.highlights, width=SNIPPET_CHARS)
+    def snippet_at(self, width: int) -> Text:
+        """The paragraph around its first match, for a card ``width`` cells wide: about a line
+        before the match, so that it falls in the first two of the SNIPPET_LINES lines."""
+        return self._window(width)[0]
+
+    def _window(self, width: int) -> tuple[Text, Content]:
+        if self._snippet is None or self._snippet[0] != width:
+            text = snippet(self.hit.text, self.hit.highlights, width=(SNIPPET_LINES + 1) * width,
+                           before=max(width - 2, 0))  # the "…" in front, and a space to break at
+            self._snippet = (width, text, Content.from_rich_text(text))
+        return self._snippet[1:]
 
     @cached_property
     def sectors(self) -> Text | None:
         return safe("  ".join(self.hit.sectors), "dim cyan") if self.hit.sectors else None
 
-    @cached_property
-    def _snippet_content(self) -> Content:
-        return Content.from_rich_text(self.snippet)
-
     def get_height(self, rules: "RulesMap", width: int) -> int:
         return 2 + (self.heading is not None) + (self.sectors is not None) + self._snippet_height(width)
 
     def _snippet_height(self, width: int) -> int:
-        plain = self.snippet.plain
+        width = max(width, 1)
+        plain = self.snippet_at(width).plain
         cells = cell_len(plain)
         if 0 < cells <= width:
             return 1
         if cell_len("".join(plain.split())) > SNIPPET_LINES * width:  # a line holds at most
             return SNIPPET_LINES  # width cells of what is not white space
-        return len(self._snippet_lines(max(width, 1)))
+        return len(self._snippet_lines(width))
 
     def _snippet_lines(self, width: int) -> list[Content]:
-        lines = self._snippet_content.wrap(width)
+        lines = self._window(width)[1].wrap(width)
         if len(lines) > SNIPPET_LINES:
             lines = lines[:SNIPPET_LINES]
             lines[-1] = lines[-1].rstrip().truncate(width - 1) + "…"
