@@ -295,10 +295,16 @@ async def test_a_query_longer_than_the_box_keeps_its_end_in_view(make_app, settl
     app = make_app()
     context, pilot = await start(app, settle)
     try:
-        await pilot.press(*"pakistan kazakhstan energy corridor gwadar karachi railway zz")
+        query = "pakistan kazakhstan energy corridor gwadar karachi railway zz"
+        await pilot.press(*query)
         await settle(pilot)
         assert "railway zz" in screen_text(app)
-        assert app.screen.query_one(SearchPane).value.endswith("railway zz")
+        assert app.screen.query_one(SearchPane).value == query
+        await pilot.press(*["left"] * 15, "ctrl+k")  # shorter, the cursor where it was
+        await settle(pilot)
+        box = app.screen.query_one(SearchPane).input
+        assert box.value == query[:-15] and box.scroll_x <= box.max_scroll_x
+        assert "corridor gwadar kar" in screen_text(app)
     finally:
         await context.__aexit__(None, None, None)
 

@@ -18,3 +18,9 @@ class QueryInput(Input):
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_value(self) -> None:
+        """Keep the text in view when it gets shorter without the cursor moving (ctrl+k,
+        delete): the layout used to bring the scroll back within the text."""
+        if self.scroll_x > self.max_scroll_x:
+            self.scroll_x = self.max_scroll_x
