@@ -371,7 +371,7 @@ class MainScreen(Screen):
             count = Text(f"{shown:,} of {result.total:,} paragraphs", style="bold")
         else:
             count = Text(plural(result.total, "paragraph"), style="bold")
-        parts = [count]  # most telling first: the line is cut with "…" where it is too long
+        parts = [count]  # most telling first: what does not fit the status's two lines is cut
         if result.suggestion:
             parts += [Text(" · did you mean ", style="dim"),
                       safe(result.suggestion, "bold yellow"), Text("?", style="dim")]

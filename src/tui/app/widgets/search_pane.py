@@ -47,7 +47,7 @@ class SearchPane(Vertical):
         self.input.focus()
 
     def show_status(self, text: Text) -> None:
-        """Say ``text`` under the box, on its one line (cut with "…" if it is longer)."""
+        """Say ``text`` under the box, in its two lines (the stylesheet's fixed height)."""
         self.query_one("#status", Static).update(text, layout=False)
 
     def show_error(self, message: str) -> None:
