@@ -113,7 +113,9 @@ class MainScreen(Screen):
         self.app.sub_title = "opening the index…"
         self.query_one(SearchPane).focus_input()
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
-        self.open_index()
+        # The first frame first: opening a large index in the worker holds the interpreter for
+        # much of the time the UI thread would take to paint it.
+        self.call_after_refresh(self.open_index)
 
     # --- the panes ---------------------------------------------------------------------------
 
