@@ -467,11 +467,10 @@ def _rules_for(text: str) -> list[tuple[re.Pattern, Callable[[re.Match, _Context
     """The rules, in order, less those that cannot match ``text``: each needs a word or a digit
     that a substring test finds quicker than its pattern fails (dates are tagged on every
     paragraph of a build). The tests only ever let a rule through: case-insensitive words are
-    looked for in the text case-folded, with 'ı' and a combining dot (what (?i) also matches
-    'i' with) made plain."""
+    looked for in the text folded as a match's words are (_fold)."""
     digit = _DIGIT.search(text) is not None
     month = digit and _MONTH_HINT.search(text) is not None
-    folded = text.casefold().replace("ı", "i").replace("\u0307", "")
+    folded = _fold(text)
     units = "week" in folded or "month" in folded or "year" in folded
     could = (
         digit,  # ISO dates

@@ -153,13 +153,17 @@ class EventCard(Card):
         if key not in self._heights:  # the next query's timeline has mostly the same events
             if len(self._heights) > 10_000:
                 self._heights.clear()
-            inner = max(width - INDENT, 1) if width > INDENT else max(width, 1)
-            self._heights[key] = len(Content(self.label.plain).wrap(inner)) + 1
+            self._heights[key] = len(Content(self.label.plain).wrap(self._inner(width))) + 1
         return self._heights[key]
 
     def lines(self, width: int) -> list[Content]:
-        indent = Content(" " * INDENT) if width > INDENT else Content("")
-        inner = max(width - indent.cell_length, 1)
+        inner = self._inner(width)
+        indent = Content(" " * (width - inner))
         label = Content.from_rich_text(self.label).wrap(inner)
         note = one_line(Content.from_rich_text(self.note), inner)
         return [indent + line for line in [*label, note]]
+
+    @staticmethod
+    def _inner(width: int) -> int:
+        """The width left for the text: less the indent, where there is room for it."""
+        return width - INDENT if width > INDENT else max(width, 1)
