@@ -159,3 +159,24 @@ def test_missing_corpus_is_a_one_line_error(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 2
     assert err.strip() == f"tui: corpus folder not found: {tmp_path / 'nope'}"
+
+
+@pytest.mark.parametrize("query", ["pakistan", "", "pakistan OR trade", "kazakhstan"])
+def test_fewer_results_are_the_start_of_more(explorer, query):
+    """The app asks for a screenful of results, then for the rest to put below them: the first
+    are the same whatever the limit (ties in a fixed order), with or without a sector."""
+    sector = explorer.sector_tree().children[0].path
+    for within in (None, sector):
+        every = explorer.search(query, sector=within, limit=50).hits
+        for limit in range(1, len(every) + 2):
+            assert explorer.search(query, sector=within, limit=limit).hits == every[:limit]
+
+
+def test_a_word_typed_on_that_changes_nothing_gives_the_same_hits(explorer):
+    """"pakistan e" is the query "pakistan" ('e' is not indexed): the same hits, not new ones with
+    the same contents, so the results list sees at once that nothing changed."""
+    typed = explorer.search("pakistan")
+    for more in ("pakistan ", "pakistan e", "Pakistan"):
+        again = explorer.search(more)
+        assert again.query == more and again.total == typed.total
+        assert all(a is b for a, b in zip(again.hits, typed.hits, strict=True))

@@ -110,6 +110,7 @@ class Explorer:
     def __init__(self, corpus_index: _index.CorpusIndex):
         self._index = corpus_index
         self._ref_docs: dict[str, int | None] = {}
+        self._last_hits: tuple[object, dict[int, Hit]] = (None, {})  # the last query's, by doc
 
     # opening
 
@@ -164,6 +165,7 @@ class Explorer:
         changed = self._index.refresh()
         if changed:
             self._ref_docs.clear()
+            self._last_hits = (None, {})
         return changed
 
     def close(self) -> None:
@@ -225,9 +227,8 @@ class Explorer:
         suggestion = None
         if not allowed and query.strip():
             suggestion = self._index.suggest(query)
-        words = self._index.highlight_terms(parsed) if query.strip() else set()
-        hits = tuple(self._hit(self._index.stored(n), score, words) for n, score in ranked)
-        return SearchResult(query, len(allowed), suggestion, hits, sector)
+        return SearchResult(query, len(allowed), suggestion,
+                            self._hits(parsed, ranked, bool(query.strip())), sector)
 
     def count(self, query: str = "", sector: str | None = None) -> int:
         return len(self._allowed(self._parse(query), sector, None))
@@ -301,6 +302,21 @@ class Explorer:
         if ref not in self._ref_docs:
             self._ref_docs[ref] = self._index.doc_for_ref(ref)
         return self._ref_docs[ref]
+
+    def _hits(self, parsed, ranked: list[tuple[int, float]], highlight: bool) -> tuple[Hit, ...]:
+        """The hits of ``ranked`` documents for the query ``parsed``. The last query's are kept:
+        a word typed on ("pakistan e", "pakistan en") often parses to the same query, and its
+        results need no stored fields read or highlights found again."""
+        if self._last_hits[0] != parsed:
+            self._last_hits = (parsed, {})
+        kept = self._last_hits[1]
+        words = None
+        for n, score in ranked:
+            if n not in kept:
+                if words is None:
+                    words = self._index.highlight_terms(parsed) if highlight else set()
+                kept[n] = self._hit(self._index.stored(n), score, words)
+        return tuple(kept[n] for n, _ in ranked)
 
     def _hit(self, doc: dict, score: float, words: set[str]) -> Hit:
         text = doc.get("text", "")

@@ -31,6 +31,8 @@ _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
 
 
 COMPLETIONS = 200  # known words a typed prefix is weighed against, at most (in sorted order)
+MATCHES_KEPT = 8  # queries whose documents are kept: the app asks three times a keystroke
+SCORED_KEPT = 4  # queries whose scores are kept (a dict of every match: up to a few MB each)
 
 
 def edits_allowed(word: str) -> int:
@@ -60,6 +62,7 @@ class CorpusIndex:
         """Drop what was worked out for the current searcher (its documents, sectors, events)."""
         self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
+        self._scored: OrderedDict = OrderedDict()  # query -> (documents, scores): the last few
         self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
         self._postings = PostingCache()
@@ -119,16 +122,10 @@ class CorpusIndex:
             found = self._matches.get(query)
             if found is None:
                 found = Docs(self._evaluate(query, scored=False))
-                self._remember(query, found)
+                _keep(self._matches, query, found, MATCHES_KEPT)
             return found
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
-
-    def _remember(self, query: Query, found: Docs) -> None:
-        self._matches[query] = found
-        self._matches.move_to_end(query)
-        while len(self._matches) > 8:
-            self._matches.popitem(last=False)
 
     def all_docs(self) -> Docs:
         """Every live document (the ones ``Every()`` matches)."""
@@ -187,12 +184,16 @@ class CorpusIndex:
         bounds, and on indexes of several segments those bounds were not always above the real
         scores: it could leave out a document that belonged in the top 20.
         """
-        try:
-            bits, scores = self._evaluate(query, scored=True)
-        except DAMAGE as err:
-            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+        found = self._scored.get(query)
+        if found is None:  # typing on past a complete word ("pakistan e") asks the same again
+            try:
+                found = self._evaluate(query, scored=True)
+            except DAMAGE as err:
+                raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+        _keep(self._scored, query, found, SCORED_KEPT)
+        bits, scores = found
         matched = Docs(bits)
-        self._remember(query, matched)
+        _keep(self._matches, query, matched, MATCHES_KEPT)
         if within is not None:
             scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
         return matched, [(n, float(v or 0.0)) for n, v in _best(scores, limit)]
@@ -408,6 +409,14 @@ class CorpusIndex:
     @property
     def paragraph_count(self) -> int:
         return self._searcher.doc_count()
+
+
+def _keep(cache: OrderedDict, key, value, size: int) -> None:
+    """Put ``key`` in ``cache`` as its newest entry, dropping the oldest beyond ``size``."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
