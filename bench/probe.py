@@ -240,7 +240,7 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
 
             def timed_show(result):
                 show(result)
-                shown[result.query] = time.perf_counter()
+                shown.setdefault(result.query, time.perf_counter())
                 waiting.append(result.query)
 
             def timed_refresh():

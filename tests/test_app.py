@@ -225,6 +225,51 @@ async def test_typing_a_query_updates_results_count_and_highlights(make_app, set
         await context.__aexit__(None, None, None)
 
 
+async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app, settle,
+                                                                       monkeypatch):
+    """A card takes 3 rows or more: as many as fill the list's rows (30 at 40 rows: 11) of the 14
+    results are drawn first, the status already counting all 14; the others follow, added below
+    the first (which are not made again)."""
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        results = app.screen.query_one(ResultsList)
+        shown, show = [], results.show
+
+        def spy(result):
+            changed = show(result)
+            shown.append((len(result.hits), status(app), results.get_option_at_index(0)))
+            return changed
+
+        monkeypatch.setattr(results, "show", spy)
+        await type_query(pilot, settle, "pakistan")
+        screenful = results.size.height // 3 + 1
+        assert [(count, said) for count, said, _ in shown] == [
+            (screenful, "14 paragraphs"), (14, "14 paragraphs")] and screenful == 11
+        assert shown[0][2] is shown[1][2] is results.get_option_at_index(0)
+        assert results.option_count == len(results_refs(app)) == 14
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(make_app, settle):
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "pakistan")
+        results = app.screen.query_one(ResultsList)
+        results.focus()
+        await pilot.press("down")
+        chosen, first = results.highlighted, results.get_option_at_index(0)
+        await pilot.press("slash", "space", "e")
+        await settle(pilot)
+        assert app.screen.query_one(SearchPane).query_one(Input).value == "pakistan e"
+        assert results.highlighted == chosen and results.get_option_at_index(0) is first
+        assert status(app) == "14 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
 async def test_a_stale_answer_is_dropped(make_app, settle):
     app = make_app()
     context, pilot = await start(app, settle)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ...search import ArticleText
 
 RESULTS_LIMIT = 50
-PAINT_WAIT = 0.5  # seconds the counts wait for the results to be painted, at most
+PAINT_WAIT = 0.5  # seconds the rest of the results, and the counts, wait for a paint, at most
 WATCH_EVERY = 2.0  # seconds between looks at the index for another process's update
 # Seconds of no typing before the sector counts and the timeline follow the results. They hold
 # the index for 5-30 ms (the first time after opening, 0.1-0.4 s at 100k paragraphs), and a key
@@ -296,24 +296,45 @@ class MainScreen(Screen):
             return
         need_tree = self.request.query != self._tree_for
         need_timeline = (self.request.query, self.request.sector) != self._timeline_for
-        self.run_search(self.request, need_tree, need_timeline)
+        # Typing: the results that fit on screen first, the rest after they are painted. Other
+        # changes (a sector, an event, a new index) keep the cursor on its paragraph, which may be
+        # further down: all at once.
+        split = "query" in changes or not self.results.hits
+        first = self._screenful() if split else RESULTS_LIMIT
+        self.run_search(self.request, first, need_tree, need_timeline)
+
+    def _screenful(self) -> int:
+        """As many results as the results list can show at once: a card is three lines or more."""
+        height = self.results.size.height or self.app.size.height
+        return min(RESULTS_LIMIT, height // 3 + 1)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, request: Request, tree: bool, timeline: bool) -> None:
-        """The results first, painted; then, once typing pauses, the sector counts and timeline.
+    def run_search(self, request: Request, first: int, tree: bool, timeline: bool) -> None:
+        """The ``first`` results, painted; the rest of the results; then, once typing pauses,
+        the sector counts and timeline.
 
         On a large corpus the counts and the timeline take longer than the results, and a user
-        typing reads the results: these are on screen before the rest starts, and a keystroke
+        typing reads the results on screen: these are painted before the rest starts (the
+        off-screen results' texts and highlights took as long as the search), and a keystroke
         meanwhile (which cancels this worker) means the rest is not computed at all.
         """
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=cancelled)
+        found = self.corpus.find(request, limit=first, cancelled=cancelled)
         if found is None or worker.is_cancelled:
             return
         painted = threading.Event()
         self.app.call_from_thread(self._show_found, found, painted.set)
-        if found.error is not None or not (tree or timeline):
+        if found.error is not None:
+            return
+        if first < RESULTS_LIMIT and found.result.total > first:
+            painted.wait(PAINT_WAIT)
+            found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=cancelled)
+            if found is None or worker.is_cancelled:
+                return
+            painted.clear()
+            self.app.call_from_thread(self._show_found, found, painted.set)
+        if not (tree or timeline):
             return
         painted.wait(PAINT_WAIT)
         if not self._typing_paused(worker):
@@ -332,14 +353,17 @@ class MainScreen(Screen):
         return not worker.is_cancelled
 
     def _show_found(self, found: Found, painted: Callable[[], None]) -> None:
-        self.call_after_refresh(painted)
-        if found.request != self.request:
-            return  # typed on meanwhile: a newer search is on its way
-        if found.error is not None:
+        if found.request != self.request:  # typed on meanwhile: a newer search is on its way
+            self.call_after_refresh(painted)
+        elif found.error is not None:
             self.search_pane.show_error(found.error)
-            return
-        self.results.show(found.result)
-        self.search_pane.show_status(self._status(found))
+            self.call_after_refresh(painted)
+        else:
+            self.search_pane.show_status(self._status(found))
+            if self.results.show(found.result):
+                self.results.when_drawn(painted)
+            else:
+                self.call_after_refresh(painted)
 
     def _keep_out_of_the_collector(self) -> None:
         """Move every object alive now out of the garbage collector's reach (gc.freeze).
@@ -366,7 +390,7 @@ class MainScreen(Screen):
 
     def _status(self, found: Found) -> Text:
         result, request = found.result, found.request
-        shown = len(result.hits)
+        shown = min(result.total, RESULTS_LIMIT)  # the first screenful may not all be there yet
         if not result.total:
             count = Text("no paragraphs match", style="bold")
         elif shown < result.total:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -12,6 +13,9 @@ from .passage_list import Passage, PassageList
 from .result_card import ResultCard
 
 if TYPE_CHECKING:
+    from textual.geometry import Region
+    from textual.strip import Strip
+
     from ...search import Hit, SearchResult
 
 
@@ -32,9 +36,19 @@ class ResultsList(PassageList):
         super().__init__(id=id, markup=False)
         self.hits: tuple[Hit, ...] = ()
         self.border_title = "1 Results"
+        self._when_drawn: list[Callable[[], object]] = []
 
-    def show(self, result: "SearchResult") -> None:
-        """Replace the list with ``result``'s hits, keeping the cursor on the same paragraph."""
+    def show(self, result: "SearchResult") -> bool:
+        """Replace the list with ``result``'s hits, keeping the cursor on the same paragraph; hits
+        that only add to the ones shown are added below them. False if nothing changed."""
+        kept, new = len(self.hits), result.hits
+        if kept and new[:kept] == self.hits:  # the rest of a first screenful, or a word typed
+            self.hits = new  # on that changed nothing ("pakistan e")
+            if len(new) > kept:
+                self.add_options(self._options_for(new[kept:]))
+            return len(new) > kept
+        if new and len(new) < result.total and self.hits[:len(new)] == new:
+            return False  # the first screenful of the results shown: the rest is on its way
         previous = self.current_hit()
         had_hits, self.hits = bool(self.hits), result.hits
         self.set_options(self._options_for(result.hits))
@@ -43,6 +57,22 @@ class ResultsList(PassageList):
             self.highlighted = refs.index(previous.ref) if previous and previous.ref in refs else 0
         if bool(self.hits) != had_hits and self.has_focus:  # b and y grey out with no passage;
             self.refresh_bindings()  # the footer shows them only with the focus here, and redraws all
+        return True
+
+    def when_drawn(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the list's lines have been drawn as they are now.
+
+        Screen.call_after_refresh is not that: when called just after a change it can run before
+        the list has told the screen it needs drawing, which is before the paint.
+        """
+        self._when_drawn.append(callback)
+
+    def render_lines(self, crop: "Region") -> list["Strip"]:
+        lines = super().render_lines(crop)
+        for callback in self._when_drawn:
+            self.call_after_refresh(callback)  # after this paint, not in it
+        self._when_drawn.clear()
+        return lines
 
     def current_hit(self) -> "Hit | None":
         if self.highlighted is None or not 0 <= self.highlighted < len(self.hits):
