@@ -72,8 +72,9 @@ class ResultCard(Card):
         cells = cell_len(plain)
         if 0 < cells <= width:
             return 1
-        if cell_len("".join(plain.split())) > SNIPPET_LINES * width:  # a line holds at most
-            return SNIPPET_LINES  # width cells of what is not white space
+        if width > 1 and cell_len("".join(plain.split())) > SNIPPET_LINES * width:  # a line holds
+            return SNIPPET_LINES  # at most width cells of what is not white space (and at one
+            # cell, none of a character two cells wide: it is not drawn at all)
         return len(self._snippet_lines(width))
 
     def _snippet_lines(self, width: int) -> list[Content]:
