@@ -171,6 +171,10 @@ class Explorer:
     def close(self) -> None:
         self._index.close()
 
+    def warm(self) -> None:
+        """Read ahead what any first search needs, so that the first one a user types is quick."""
+        self._index.warm()
+
     def __enter__(self) -> "Explorer":
         return self
 

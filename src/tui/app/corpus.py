@@ -89,6 +89,10 @@ class Corpus:
             except QueryError:  # the index changed under the query: the next search says why
                 return None
 
+    def warm(self) -> None:
+        with self._lock:
+            self._explorer.warm()
+
     def article(self, article_id: str, query: str = "") -> "ArticleText":
         from ..search import QueryError
 

@@ -8,11 +8,12 @@ from whoosh.query import Query
 from .errors import QueryError
 
 FIELD_ALIASES = {"sectors": "sector", "dates": "date", "body": "text"}
+SEARCHED = ("text", "heading")  # the fields a word without a field name searches
 
 
 def make_parser(schema) -> MultifieldParser:
     """Words search the text and the heading, all of them by default (AND); fuzzy words allowed."""
-    parser = MultifieldParser(["text", "heading"], schema=schema, group=AndGroup)
+    parser = MultifieldParser(list(SEARCHED), schema=schema, group=AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
     return parser
 

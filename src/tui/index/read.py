@@ -24,7 +24,7 @@ from .docs import Docs, numbers_of
 from .errors import DAMAGE, IndexProblem, QueryError
 from .events import event_of, load_events
 from .manifest import check_index, toc_hashes
-from .query import make_parser, parse
+from .query import SEARCHED, make_parser, parse
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
@@ -167,6 +167,17 @@ class CorpusIndex:
             else:
                 bits |= doc_set(matcher, segment) << offset
         return (bits, scores) if scored else bits
+
+    def warm(self) -> None:
+        """Do now what the first search of a session does once, whatever its words: set the
+        parser up, read each segment's document lengths and where its stored fields are (3 ms of
+        a first word's 8 ms at 10k paragraphs)."""
+        self.parse("warm")
+        for sub, _ in self._segment_views():
+            for field in SEARCHED:
+                self._field_lengths(sub, field)
+            if sub.reader().doc_count_all():
+                sub.stored_fields(0)
 
     def _field_lengths(self, sub, field: str) -> list | None:
         """The length Whoosh scores each document of a segment's ``field`` with (None: no column)."""
@@ -323,7 +334,7 @@ class CorpusIndex:
         except Exception:  # an odd query must never break a search over highlighting
             return set()
         return {word.decode("utf-8") if isinstance(word, bytes) else word
-                for fieldname, word in terms if fieldname in ("text", "heading")}
+                for fieldname, word in terms if fieldname in SEARCHED}
 
     def suggest(self, text: str) -> str | None:
         """The query with each word the index does not know replaced by its nearest known word

@@ -197,6 +197,7 @@ class MainScreen(Screen):
             corpus.close()
             return
         call(self._index_ready, corpus, up_to_date)
+        corpus.warm()  # after the first results: a typist's first word is the slowest search
 
     @work(thread=True, exclusive=True, group="update", exit_on_error=False)
     def update_index(self) -> None:
