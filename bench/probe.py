@@ -238,8 +238,8 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
             waiting: list[str] = []  # queries shown but not yet painted
             show, refresh = results.show, screen._compositor_refresh
 
-            def timed_show(result):
-                show(result)
+            def timed_show(result, **options):
+                show(result, **options)
                 shown.setdefault(result.query, time.perf_counter())
                 waiting.append(result.query)
 

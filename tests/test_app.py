@@ -236,8 +236,8 @@ async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app
         results = app.screen.query_one(ResultsList)
         shown, show = [], results.show
 
-        def spy(result):
-            changed = show(result)
+        def spy(result, **options):
+            changed = show(result, **options)
             shown.append((len(result.hits), status(app), results.get_option_at_index(0)))
             return changed
 
@@ -266,6 +266,51 @@ async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(ma
         assert app.screen.query_one(SearchPane).query_one(Input).value == "pakistan e"
         assert results.highlighted == chosen and results.get_option_at_index(0) is first
         assert status(app) == "14 paragraphs"
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_new_query_puts_the_cursor_on_its_best_result(make_app, settle):
+    """As fzf and VS Code's quick open: typing shows the best match under the cursor, even when
+    the paragraph the cursor was on is among the new results; a sector keeps that paragraph."""
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        await type_query(pilot, settle, "pakistan OR trade")
+        results = app.screen.query_one(ResultsList)
+        results.focus()
+        await pilot.press("G")
+        chosen = results.current_hit().ref
+        await type_query(pilot, settle, "pakistan OR trade OR port")
+        assert chosen in results_refs(app) and results.highlighted == 0
+        results.focus()
+        await pilot.press("G")
+        chosen = results.current_hit().ref
+        sector = next(s for s in results.current_hit().sectors)
+        app.screen.search(sector=sector)
+        await settle(pilot)
+        assert results.current_hit().ref == chosen
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+async def test_a_query_made_unusable_mid_results_leaves_them_all_listed(make_app, settle,
+                                                                       monkeypatch):
+    """The rest of a query's results is on its way when the next key makes the query unusable:
+    the status says the last results stay, and all of them are listed, not the first screenful."""
+    app = make_app()
+    context, pilot = await start(app, settle)
+    try:
+        results = app.screen.query_one(ResultsList)
+        monkeypatch.setattr(results, "when_drawn", lambda callback: None)  # the rest waits 0.5 s
+        await pilot.press("slash")
+        app.focused.value = "pakistan"
+        while not 0 < len(results.hits) < 14:
+            await pilot.pause(0.005)
+        app.focused.value = 'pakistan "'
+        await settle(pilot)
+        assert status(app).startswith("⚠ unbalanced quote")
+        assert len(results_refs(app)) == results.option_count == 14
     finally:
         await context.__aexit__(None, None, None)
 

@@ -311,8 +311,8 @@ class Explorer:
         """The hits of ``ranked`` documents for the query ``parsed``. The last query's are kept:
         a word typed on ("pakistan e", "pakistan en") often parses to the same query, and its
         results need no stored fields read or highlights found again."""
-        if self._last_hits[0] != parsed:
-            self._last_hits = (parsed, {})
+        if self._last_hits[0] != (parsed, highlight):  # "*:*" parses as "" does: not scored alike
+            self._last_hits = ((parsed, highlight), {})
         kept = self._last_hits[1]
         words = None
         for n, score in ranked:

@@ -50,6 +50,11 @@ PANES = ("query", "results", "sectors", "timeline", "reader")  # the tab order
 NUMBERED = {"1": "results", "2": "sectors", "3": "timeline", "4": "reader"}
 
 
+def listed(found: Found) -> int:
+    """How many results the results list shows for ``found``, once they are all there."""
+    return min(found.result.total, RESULTS_LIMIT)
+
+
 class MainScreen(Screen):
     """Everything at once on a wide terminal; below 100 columns the reader is a screen of its own."""
 
@@ -95,6 +100,7 @@ class MainScreen(Screen):
         self._updating = False  # another process holds the index's write lock
         self._frozen = False  # the open index's objects are out of the garbage collector's way
         self._progress_shown = 0.0  # when the build's progress was last shown (time.monotonic)
+        self._shown: Found | None = None  # the results the list shows (maybe a first screenful)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -297,12 +303,13 @@ class MainScreen(Screen):
             return
         need_tree = self.request.query != self._tree_for
         need_timeline = (self.request.query, self.request.sector) != self._timeline_for
-        # Typing: the results that fit on screen first, the rest after they are painted. Other
-        # changes (a sector, an event, a new index) keep the cursor on its paragraph, which may be
-        # further down: all at once.
-        split = "query" in changes or not self.results.hits
-        first = self._screenful() if split else RESULTS_LIMIT
-        self.run_search(self.request, first, need_tree, need_timeline)
+        # A new query: its best results first, the cursor on the first (as fzf and VS Code's
+        # quick open do), and the results that fit on screen before the rest. Other changes (a
+        # sector, an event, a new index) keep the cursor on its paragraph, wherever it is: all at
+        # once.
+        typed = "query" in changes or not self.results.hits
+        first = self._screenful() if typed else RESULTS_LIMIT
+        self.run_search(self.request, first, typed, need_tree, need_timeline)
 
     def _screenful(self) -> int:
         """As many results as the results list can show at once: a card is three lines or more."""
@@ -310,9 +317,9 @@ class MainScreen(Screen):
         return min(RESULTS_LIMIT, height // 3 + 1)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, request: Request, first: int, tree: bool, timeline: bool) -> None:
-        """The ``first`` results, painted; the rest of the results; then, once typing pauses,
-        the sector counts and timeline.
+    def run_search(self, request: Request, first: int, top: bool, tree: bool, timeline: bool) -> None:
+        """The ``first`` results, painted (with the cursor on the first if ``top``); the rest of
+        the results; then, once typing pauses, the sector counts and timeline.
 
         On a large corpus the counts and the timeline take longer than the results, and a user
         typing reads the results on screen: these are painted before the rest starts (the
@@ -325,7 +332,7 @@ class MainScreen(Screen):
         if found is None or worker.is_cancelled:
             return
         painted = threading.Event()
-        self.app.call_from_thread(self._show_found, found, painted.set)
+        self.app.call_from_thread(self._show_found, found, painted.set, top)
         if found.error is not None:
             return
         if first < RESULTS_LIMIT and found.result.total > first:
@@ -333,8 +340,8 @@ class MainScreen(Screen):
             found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=cancelled)
             if found is None or worker.is_cancelled:
                 return
-            painted.clear()
-            self.app.call_from_thread(self._show_found, found, painted.set)
+            painted = threading.Event()  # the first's may yet be set, by a paint it gave up on
+            self.app.call_from_thread(self._show_found, found, painted.set, False)
         if not (tree or timeline):
             return
         painted.wait(PAINT_WAIT)
@@ -353,18 +360,34 @@ class MainScreen(Screen):
             time.sleep(0.01)
         return not worker.is_cancelled
 
-    def _show_found(self, found: Found, painted: Callable[[], None]) -> None:
+    def _show_found(self, found: Found, painted: Callable[[], None], top: bool = False) -> None:
         if found.request != self.request:  # typed on meanwhile: a newer search is on its way
             self.call_after_refresh(painted)
         elif found.error is not None:
-            self.search_pane.show_error(found.error)
+            self.search_pane.show_error(found.error)  # "showing the last results": all of them
+            if self._shown is not None and len(self.results.hits) < listed(self._shown):
+                self.complete_results(self._shown.request)
             self.call_after_refresh(painted)
         else:
+            self._shown = found
             self.search_pane.show_status(self._status(found))
-            if self.results.show(found.result):
+            if self.results.show(found.result, keep_cursor=not top):
                 self.results.when_drawn(painted)
             else:
                 self.call_after_refresh(painted)
+
+    @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
+    def complete_results(self, request: Request) -> None:
+        """The rest of the results on screen, whose search a keystroke cancelled (one that made
+        the query unusable: the results stay, and say so)."""
+        found = self.corpus.find(request, limit=RESULTS_LIMIT)
+        if found is not None and found.error is None:
+            self.app.call_from_thread(self._completed, found)
+
+    def _completed(self, found: Found) -> None:
+        if self._shown is not None and self._shown.request == found.request:
+            self._shown = found
+            self.results.show(found.result)
 
     def _keep_out_of_the_collector(self) -> None:
         """Move every object alive now out of the garbage collector's reach (gc.freeze).
@@ -391,7 +414,7 @@ class MainScreen(Screen):
 
     def _status(self, found: Found) -> Text:
         result, request = found.result, found.request
-        shown = min(result.total, RESULTS_LIMIT)  # the first screenful may not all be there yet
+        shown = listed(found)  # the first screenful may not all be there yet
         if not result.total:
             count = Text("no paragraphs match", style="bold")
         elif shown < result.total:

@@ -38,9 +38,10 @@ class ResultsList(PassageList):
         self.border_title = "1 Results"
         self._when_drawn: list[Callable[[], object]] = []
 
-    def show(self, result: "SearchResult") -> bool:
-        """Replace the list with ``result``'s hits, keeping the cursor on the same paragraph; hits
-        that only add to the ones shown are added below them. False if nothing changed."""
+    def show(self, result: "SearchResult", *, keep_cursor: bool = True) -> bool:
+        """Replace the list with ``result``'s hits, the cursor on the same paragraph if it is
+        among them and ``keep_cursor``, else on the first; hits that only add to the ones shown
+        are added below them. False if nothing changed."""
         kept, new = len(self.hits), result.hits
         if kept and new[:kept] == self.hits:  # the rest of a first screenful, or a word typed
             self.hits = new  # on that changed nothing ("pakistan e")
@@ -54,7 +55,8 @@ class ResultsList(PassageList):
         self.set_options(self._options_for(result.hits))
         if self.hits:
             refs = [hit.ref for hit in self.hits]
-            self.highlighted = refs.index(previous.ref) if previous and previous.ref in refs else 0
+            stays = keep_cursor and previous is not None and previous.ref in refs
+            self.highlighted = refs.index(previous.ref) if stays else 0
         if bool(self.hits) != had_hits and self.has_focus:  # b and y grey out with no passage;
             self.refresh_bindings()  # the footer shows them only with the focus here, and redraws all
         return True
@@ -69,9 +71,10 @@ class ResultsList(PassageList):
 
     def render_lines(self, crop: "Region") -> list["Strip"]:
         lines = super().render_lines(crop)
-        for callback in self._when_drawn:
-            self.call_after_refresh(callback)  # after this paint, not in it
-        self._when_drawn.clear()
+        if crop.height > 1 or crop.height == self.outer_size.height:  # not a line for the mouse
+            for callback in self._when_drawn:
+                self.call_after_refresh(callback)  # after this paint, not in it
+            self._when_drawn.clear()
         return lines
 
     def current_hit(self) -> "Hit | None":
