@@ -58,8 +58,10 @@ class PagedOptionList(OptionList):
             return super().render_line(y)
         lines = self._line_cache.lines
         line_number = self.scroll_offset.y + y
-        if not 0 <= line_number < len(lines):
-            return super().render_line(y)
+        if not 0 <= line_number < len(lines):  # below the last option: the same blank each line
+            if None not in drawing:
+                drawing[None] = super().render_line(y)
+            return drawing[None]
         index, line_offset = lines[line_number]
         strips = drawing.get(index)
         if strips is None:
