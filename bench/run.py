@@ -60,6 +60,22 @@ def machine() -> str:
     return f"machine: {model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def reference_ms(rounds: int = 5) -> float:
+    """Milliseconds for a fixed pure-Python workload (strings, a dict, a sort), best of
+    ``rounds``: how fast this machine runs Python at the moment. A shared machine's speed drifts
+    (the same full build has taken 85 to 122 CPU seconds); two runs' figures compare only at a
+    like reference."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        counts: dict[str, int] = {}
+        for word in [str(i * 7919 % 10007) for i in range(200_000)]:
+            counts[word] = counts.get(word, 0) + 1
+        sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def probe(*args: str, timeout: float = 3600) -> dict:
     env = dict(os.environ, BENCH_T0=repr(time.time()))
     done = subprocess.run([PYTHON, str(HERE / "probe.py"), *args], capture_output=True, text=True,
@@ -324,15 +340,19 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(filter(None, args.skip.split(",")))
     results = []
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    reference = [reference_ms()]
     for size in filter(None, args.sizes.split(",")):
         results.append(measure(size, out, args.rounds, skip))
     hostile = None
     if "hostile" not in skip:
         log("hostile shapes: full builds")
         hostile = probe("hostile", str(out / "hostile"))
+    reference.append(reference_ms())
     (out / "results.json").write_text(json.dumps(results, indent=1))
     command = "    .venv/bin/python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(machine())
+    print(f"reference workload (bench/run.py reference_ms; lower is faster): {reference[0]:.0f} ms "
+          f"at the start of the run, {reference[1]:.0f} ms at the end")
     print(f"load average at start: {' '.join(load)}; command:\n\n{command.rstrip()}\n")
     print(tables(results))
     if hostile is not None:
