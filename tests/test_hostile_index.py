@@ -348,3 +348,23 @@ async def test_the_apps_own_update_is_not_called_another_process(paths, tmp_path
         assert not any("Another process" in m for m in messages)
         assert "The index was updated; results refreshed" in messages
         assert app.sub_title == "2 articles · 28 paragraphs"  # the new paragraph is in
+
+
+
+def test_reading_ahead_in_a_damaged_segment_is_left_to_the_search(paths, monkeypatch):
+    """The app reads ahead what any first search needs (Explorer.warm) while the user starts to
+    type; a segment that cannot be read does not end the app there: the search that needs it
+    says what is wrong."""
+    from tui.index import read
+
+    def damaged(reader, field):
+        raise EOFError("truncated")
+
+    explorer = Explorer.open(paths)
+    try:
+        monkeypatch.setattr(read, "segment_lengths", damaged)
+        explorer.warm()  # raises nothing
+        with pytest.raises(index.QueryError, match="could not be run"):
+            explorer.search("pakistan")
+    finally:
+        explorer.close()

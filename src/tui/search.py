@@ -309,7 +309,7 @@ class Explorer:
 
     def _hits(self, parsed, ranked: list[tuple[int, float]], highlight: bool) -> tuple[Hit, ...]:
         """The hits of ``ranked`` documents for the query ``parsed``. The last query's are kept:
-        a word typed on ("pakistan e", "pakistan en") often parses to the same query, and its
+        a word typed on ("pakistan e", "Pakistan") often parses to the same query, and its
         results need no stored fields read or highlights found again."""
         if self._last_hits[0] != (parsed, highlight):  # "*:*" parses as "" does: not scored alike
             self._last_hits = ((parsed, highlight), {})
