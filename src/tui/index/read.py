@@ -32,9 +32,10 @@ _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
 
 COMPLETIONS = 200  # known words a typed prefix is weighed against, at most (in sorted order)
 MATCHES_KEPT = 8  # queries whose documents are kept: the app asks three times a keystroke
-SCORED_KEPT = 1  # the last query's scores (a dict of every match) are kept: asked again, as the
-# app does (a word typed on, then the rest of a screenful), it is not scored again. Four kept
-# made AND and phrase queries at 100k ~1 ms slower (more memory held, less of it reused).
+RANKED_KEPT = 50  # the last query's best documents kept, at least: asked again, as the app does
+# (a word typed on, then the rest of a screenful), it is not scored again. Its scores are not
+# kept: a dict of every match held from one query to the next made searches at 100k paragraphs
+# 1-2 ms slower (the next query's could not reuse its memory).
 
 
 def edits_allowed(word: str) -> int:
@@ -64,7 +65,7 @@ class CorpusIndex:
         """Drop what was worked out for the current searcher (its documents, sectors, events)."""
         self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
-        self._scored: OrderedDict = OrderedDict()  # query -> (documents, scores): the last
+        self._ranked: tuple | None = None  # the last query, its documents, its best and if all
         self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
         self._postings = PostingCache()
@@ -201,19 +202,24 @@ class CorpusIndex:
         bounds, and on indexes of several segments those bounds were not always above the real
         scores: it could leave out a document that belonged in the top 20.
         """
-        found = self._scored.get(query)
-        if found is None:  # typing on past a complete word ("pakistan e") asks the same again
-            try:
-                found = self._evaluate(query, scored=True)
-            except DAMAGE as err:
-                raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
-        _keep(self._scored, query, found, SCORED_KEPT)
-        bits, scores = found
+        last = self._ranked
+        if within is None and last is not None and last[0] == query \
+                and (last[3] or (limit is not None and limit <= len(last[2]))):
+            matched = Docs(last[1])  # typing on past a word ("pakistan e") asks the same again
+            return matched, last[2][:limit]
+        try:
+            bits, scores = self._evaluate(query, scored=True)
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
         matched = Docs(bits)
         _keep(self._matches, query, matched, MATCHES_KEPT)
         if within is not None:
             scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
-        return matched, [(n, float(v or 0.0)) for n, v in _best(scores, limit)]
+        kept = None if limit is None else max(limit, RANKED_KEPT)
+        ranked = [(n, float(v or 0.0)) for n, v in _best(scores, kept)]
+        if within is None:
+            self._ranked = (query, bits, ranked, len(ranked) == len(scores))
+        return matched, ranked[:limit]
 
     def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
         """The top ``limit`` documents by score, among ``allowed`` if given."""
