@@ -65,7 +65,7 @@ class CorpusIndex:
         """Drop what was worked out for the current searcher (its documents, sectors, events)."""
         self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
-        self._ranked: tuple | None = None  # the last query, its documents, its best and if all
+        self._ranked: tuple | None = None  # the last query, its documents and its best of them
         self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
         self._postings = PostingCache()
@@ -125,10 +125,16 @@ class CorpusIndex:
             found = self._matches.get(query)
             if found is None:
                 found = Docs(self._evaluate(query, scored=False))
-                _keep(self._matches, query, found, MATCHES_KEPT)
+                self._remember(query, found)
             return found
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def _remember(self, query: Query, found: Docs) -> None:
+        self._matches[query] = found
+        self._matches.move_to_end(query)
+        while len(self._matches) > MATCHES_KEPT:
+            self._matches.popitem(last=False)
 
     def all_docs(self) -> Docs:
         """Every live document (the ones ``Every()`` matches)."""
@@ -202,23 +208,22 @@ class CorpusIndex:
         bounds, and on indexes of several segments those bounds were not always above the real
         scores: it could leave out a document that belonged in the top 20.
         """
-        last = self._ranked
-        if within is None and last is not None and last[0] == query \
-                and (last[3] or (limit is not None and limit <= len(last[2]))):
-            matched = Docs(last[1])  # typing on past a word ("pakistan e") asks the same again
-            return matched, last[2][:limit]
+        if within is None and self._ranked is not None and self._ranked[0] == query:
+            _, matched, best = self._ranked  # typing on past a word ("pakistan e") asks again
+            if len(best) == len(matched) or (limit is not None and limit <= len(best)):
+                return matched, best[:limit]
         try:
             bits, scores = self._evaluate(query, scored=True)
         except DAMAGE as err:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
         matched = Docs(bits)
-        _keep(self._matches, query, matched, MATCHES_KEPT)
+        self._remember(query, matched)
         if within is not None:
             scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
         kept = None if limit is None else max(limit, RANKED_KEPT)
         ranked = [(n, float(v or 0.0)) for n, v in _best(scores, kept)]
         if within is None:
-            self._ranked = (query, bits, ranked, len(ranked) == len(scores))
+            self._ranked = (query, matched, ranked)
         return matched, ranked[:limit]
 
     def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
@@ -432,14 +437,6 @@ class CorpusIndex:
     @property
     def paragraph_count(self) -> int:
         return self._searcher.doc_count()
-
-
-def _keep(cache: OrderedDict, key, value, size: int) -> None:
-    """Put ``key`` in ``cache`` as its newest entry, dropping the oldest beyond ``size``."""
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > size:
-        cache.popitem(last=False)
 
 
 def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:

@@ -203,7 +203,8 @@ class MainScreen(Screen):
             corpus.close()
             return
         call(self._index_ready, corpus, up_to_date)
-        corpus.warm()  # after the first results: a typist's first word is the slowest search
+        if not get_current_worker().is_cancelled:  # after the first results: a typist's first
+            corpus.warm()  # word is the slowest search
 
     @work(thread=True, exclusive=True, group="update", exit_on_error=False)
     def update_index(self) -> None:
