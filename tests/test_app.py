@@ -189,12 +189,16 @@ async def test_an_index_that_cannot_open_is_reported_not_a_crash(make_app, tui_p
         await context.__aexit__(None, None, None)
 
 
-def test_importing_the_app_leaves_whoosh_for_the_index_worker():
-    """The first frame must not wait for Whoosh: only the worker that opens the index imports it."""
+def test_starting_the_app_leaves_whoosh_for_the_index_worker():
+    """The first frame must not wait for Whoosh: only the worker that opens the index imports it,
+    not the app's modules nor the command line's way to the app (`tui` with no command)."""
     import subprocess
     import sys
 
-    code = "import sys, tui.app; print(sorted(m for m in ('whoosh', 'tui.search') if m in sys.modules))"
+    loaded = "sorted(m for m in ('whoosh', 'tui.index', 'tui.search') if m in sys.modules)"
+    code = ("import sys, tui.app, tui.cli\n"
+            f"tui.cli.run_app = lambda *args: print({loaded}) or 0\n"
+            "sys.exit(tui.cli.main([]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -365,7 +365,7 @@ def run_app(args, out: Console, err: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .bookmarks import BookmarksError, UnknownBookmark
-    from .index import IndexBusy, QueryError
+    from .errors import IndexBusy, QueryError
     from .ingest import CorpusError
 
     out, err = _consoles()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..errors import IndexBusy, IndexProblem, QueryError
 from ..paths import Paths
 
 if TYPE_CHECKING:
@@ -61,8 +62,6 @@ class Corpus:
     def find(self, request: Request, *, limit: int,
              cancelled: Callable[[], bool] = lambda: False) -> Found | None:
         """The top ``limit`` results for ``request`` (None if ``cancelled`` once the lock is ours)."""
-        from ..search import QueryError
-
         with self._lock:
             if cancelled():
                 return None
@@ -75,8 +74,6 @@ class Corpus:
     def facets(self, request: Request, *, tree: bool = False, timeline: bool = False,
                cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
         """The sector counts and timeline for a request whose results were found (no QueryError)."""
-        from ..search import QueryError
-
         with self._lock:
             if cancelled():
                 return None
@@ -94,8 +91,6 @@ class Corpus:
             self._explorer.warm()
 
     def article(self, article_id: str, query: str = "") -> "ArticleText":
-        from ..search import QueryError
-
         with self._lock:
             try:
                 return self._explorer.article(article_id, query)
@@ -117,7 +112,7 @@ class Corpus:
         meanwhile on the index as it was; an index another process is writing, or one that
         cannot be written, stays as it was, with a notice.
         """
-        from ..search import CorpusError, Explorer, IndexBusy
+        from ..search import CorpusError, Explorer
 
         try:
             report = Explorer.build(paths, progress=progress, wait=1.0)
@@ -147,7 +142,7 @@ class Corpus:
 def open_as_it_is(paths: Paths) -> Corpus | None:
     """The index as it was last built, without looking at the corpus; None if there is none fit
     to open (then :func:`open_corpus` builds or repairs it)."""
-    from ..search import Explorer, IndexProblem
+    from ..search import Explorer
 
     try:
         return Corpus(Explorer.open(paths, build=False))
