@@ -28,6 +28,7 @@ from whoosh.formats import Positions as _Positions
 from whoosh.matching import AndMaybeMatcher as _AndMaybeMatcher, AndNotMatcher as _AndNotMatcher
 from whoosh.matching import FilterMatcher as _FilterMatcher, IntersectionMatcher as _IntersectionMatcher
 from whoosh.matching import NullMatcherClass as _NullMatcher, UnionMatcher as _UnionMatcher
+from whoosh.query import And as _And, Or as _Or, Term as _Term
 from whoosh.query.spans import SpanNear2 as _SpanNear2
 from whoosh.scoring import BM25FScorer as _BM25FScorer
 from whoosh.system import _INT_SIZE
@@ -47,7 +48,8 @@ _BM25 = _scoring.bm25
 @dataclass
 class Postings:
     """A word's postings in one segment: document numbers (ascending, deleted ones included, as
-    Whoosh's leaf matchers give them), their term frequencies, and the documents as a bit set."""
+    Whoosh's leaf matchers give them, but for any before the first live one: the deletions filter
+    around the leaf has passed those), their term frequencies, and the documents as a bit set."""
 
     ids: array
     weights: array
@@ -91,6 +93,15 @@ class Segment:
     key: int  # the segment's first document number in the searcher: unique among its segments
     lengths: Callable[[str], list | None]
     cache: PostingCache
+    scorers: dict = field(default_factory=dict)  # term -> (weighting, its scorer in the segment)
+
+    def scorer(self, term, weighting, searcher):
+        """``weighting.scorer(searcher, *term)``, as Searcher.postings makes it, made once: its
+        statistics (idf, average length) do not change while the searcher is open."""
+        kept = self.scorers.get(term)
+        if kept is None or kept[0] is not weighting:
+            kept = self.scorers[term] = (weighting, weighting.scorer(searcher, *term))
+        return kept[1]
 
     def postings(self, term) -> Postings | None:
         """The postings of ``term`` ((field, bytes)), or None if its leaf is not a W3LeafMatcher."""
@@ -231,17 +242,9 @@ def doc_scores(matcher, segment: Segment) -> tuple[dict[int, float], int]:
             return {n: v * boost for n, v in found.items() if n not in ids}, bits & ~bits_of(ids)
         return {n: v * boost for n, v in found.items() if n in ids}, bits & bits_of(ids)
     elif kind is _UnionMatcher:
-        (a, a_bits), (b, b_bits) = doc_scores(matcher.a, segment), doc_scores(matcher.b, segment)
-        # as "for n, v in b.items(): a[n] = a[n] + v if n in a else v", with the dict work in C
-        both = {n: a[n] + b[n] for n in numbers_of(a_bits & b_bits)} if a_bits & b_bits else None
-        a.update(b)
-        if both:
-            a.update(both)
-        return a, a_bits | b_bits
+        return _union(doc_scores(matcher.a, segment), doc_scores(matcher.b, segment))
     elif kind is _IntersectionMatcher:
-        (a, a_bits), (b, b_bits) = doc_scores(matcher.a, segment), doc_scores(matcher.b, segment)
-        bits = a_bits & b_bits
-        return {n: a[n] + b[n] for n in numbers_of(bits)}, bits
+        return _intersection(doc_scores(matcher.a, segment), doc_scores(matcher.b, segment))
     elif kind is _AndNotMatcher:
         (a, a_bits), b_bits = doc_scores(matcher.a, segment), doc_set(matcher.b, segment)
         bits = a_bits & ~b_bits
@@ -262,6 +265,124 @@ def doc_scores(matcher, segment: Segment) -> tuple[dict[int, float], int]:
         found[matcher.id()] = matcher.score()
         matcher.next()
     return found, bits_of(list(found))
+
+
+Scored = tuple[dict[int, float], int]  # each matching document's score, and the documents as bits
+
+
+def _union(a_found: Scored, b_found: Scored) -> Scored:
+    """UnionMatcher's scores: a document both sides match scores a's score + b's."""
+    (a, a_bits), (b, b_bits) = a_found, b_found
+    # as "for n, v in b.items(): a[n] = a[n] + v if n in a else v", with the dict work in C
+    both = {n: a[n] + b[n] for n in numbers_of(a_bits & b_bits)} if a_bits & b_bits else None
+    a.update(b)
+    if both:
+        a.update(both)
+    return a, a_bits | b_bits
+
+
+def _intersection(a_found: Scored, b_found: Scored) -> Scored:
+    """IntersectionMatcher's scores: a's score + b's, for the documents both sides match."""
+    (a, a_bits), (b, b_bits) = a_found, b_found
+    bits = a_bits & b_bits
+    return {n: a[n] + b[n] for n in numbers_of(bits)}, bits
+
+
+def query_scores(query, searcher, context, segment: Segment) -> Scored:
+    """``doc_scores(query.matcher(searcher, context), segment)``, without Whoosh's matchers for
+    the words, ANDs and ORs the parser makes of plain words.
+
+    Building a matcher reads a posting block of each word in each segment (its header, and for
+    an intersection to line up, its ids), though the postings are kept: 1.8-2.8 ms of a 4.6-6.1
+    ms search of two or three words at 10k paragraphs. Here the same tree is worked out from the
+    kept postings: an AND's or an OR's parts are paired in the order Whoosh pairs their matchers
+    (make_weighted_tree: smallest estimated size first; on a tie its matchers compare equal, so
+    the query's order), so each score is the same sum of the same floats. Anything else (a
+    phrase, a prefix, NOT, a boost) is Whoosh's matcher, read by doc_scores.
+    """
+    return _evaluated(query, searcher, context, segment)[:2]
+
+
+def _evaluated(query, searcher, context, segment: Segment) -> tuple[dict[int, float], int, int | None]:
+    """query_scores, and the size Whoosh estimates for ``query`` in the segment when it was found
+    on the way (None: ask the query)."""
+    kind = type(query)
+    if kind is _Term:
+        found = _term_scores(query, searcher, context, segment)
+        if found is not None:
+            return found
+    elif kind is _And or kind is _Or:
+        parts = query.subqueries
+        if not parts:
+            return {}, 0, 0
+        if len(parts) == 1:  # CompoundQuery.matcher: the one part's matcher, boost or not
+            return _evaluated(parts[0], searcher, context, segment)
+        if query.boost == 1.0 and (kind is _And or _default_or(query, searcher, context)):
+            reader = searcher.reader()
+            found = [_evaluated(part, searcher, context, segment) for part in parts]
+            sizes = [part.estimate_size(reader) if size is None else size
+                     for part, (_, _, size) in zip(parts, found)]
+            if kind is _And:  # And._matcher weighs a part by 0 - its size; And.estimate_size
+                tree = _weighted_tree(_intersection, [(-size, f[:2]) for size, f in zip(sizes, found)])
+                return (*tree, min(sizes))
+            tree = _weighted_tree(_union, [(size, f[:2]) for size, f in zip(sizes, found)])
+            return (*tree, min(sum(sizes), reader.doc_count()))  # CompoundQuery.estimate_size
+    return (*doc_scores(query.matcher(searcher, context), segment), None)
+
+
+def _term_scores(query, searcher, context, segment: Segment) -> tuple[dict[int, float], int, int] | None:
+    """A word's scores and bits as Term.matcher's leaf (under its deletions filter) gives them,
+    and its document frequency (the postings' length, deleted ones included); None if that
+    matcher would not be a plain BM25F leaf."""
+    schema = searcher.schema
+    if query.boost != 1.0 or query.minquality or query.fieldname not in schema:
+        return None
+    try:
+        term = (query.fieldname, schema[query.fieldname].to_bytes(query.text))
+    except ValueError:
+        return None
+    of_doc = segment.lengths(term[0])
+    postings = segment.postings(term) if of_doc is not None else None
+    if postings is None:
+        return None
+    reader = segment.reader
+    deleted = reader.deleted_docs_set if reader.has_deletions() else None
+    if not postings.ids:  # not in the segment (Term.matcher's NullMatcher), or only deleted there
+        return {}, 0, reader.doc_frequency(*term) if deleted else 0
+    scorer = segment.scorer(term, (context.weighting if context else None) or searcher.weighting, searcher)
+    if type(scorer) is not _BM25FScorer:
+        return None
+    scores = _leaf_scores(scorer, term, postings, of_doc, segment)
+    if deleted:  # the FilterMatcher SegmentReader.postings puts around the leaf (boost 1), which
+        # also skipped the deleted documents before the first live one when the postings were read
+        return ({n: v for n, v in scores.items() if n not in deleted},
+                postings.bits & ~bits_of(deleted), reader.doc_frequency(*term))
+    return scores, postings.bits, len(postings.ids)
+
+
+def _default_or(query, searcher, context) -> bool:
+    """Whether Or.matcher makes a DefaultOr of ``query`` (a tree of UnionMatchers, no coordination
+    bonus) in this segment: always for the two fields a word searches."""
+    needs_current = context.needs_current if context else True
+    return (query.matcher_type == _Or.AUTO_MATCHER and not query.scale and not query.minmatch
+            and len(query.subqueries) < query.TOO_MANY_CLAUSES
+            and (needs_current or len(query.subqueries) == 2 or searcher.doc_count_all() > 5000))
+
+
+def _weighted_tree(combine: Callable[[Scored, Scored], Scored], items: list[tuple[int, Scored]]) -> Scored:
+    """whoosh.util.make_weighted_tree over found scores: the two lightest combined, until one is
+    left. Whoosh sorts (weight, matcher) pairs, and matchers of a tied weight never compare less:
+    a stable sort by weight, and an insertion after its equals."""
+    items = sorted(items, key=_weight)
+    while len(items) > 1:
+        (a_weight, a), (b_weight, b) = items[0], items[1]
+        del items[:2]
+        bisect.insort_right(items, (a_weight + b_weight, combine(a, b)), key=_weight)
+    return items[0][1]
+
+
+def _weight(item: tuple) -> int:
+    return item[0]
 
 
 def _leaf_scores(scorer, term, postings: Postings, of_doc: list, segment: Segment) -> dict[int, float]:

@@ -19,7 +19,7 @@ from whoosh.support.levenshtein import levenshtein as _levenshtein
 from .. import timeline
 from . import whoosh_io
 from .analysis import analyze
-from .blocks import PostingCache, Segment, doc_scores, doc_set, segment_lengths
+from .blocks import PostingCache, Segment, doc_set, query_scores, segment_lengths
 from .docs import Docs, numbers_of
 from .errors import DAMAGE, IndexProblem, QueryError
 from .events import event_of, load_events
@@ -166,15 +166,14 @@ class CorpusIndex:
         for sub, segment in self._segment_views():
             offset = segment.key
             try:
-                matcher = query.matcher(sub, context if scored else sub.boolean_context())
+                if scored:
+                    found, found_bits = query_scores(query, sub, context, segment)
+                    scores.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
+                    bits |= found_bits << offset
+                else:
+                    bits |= doc_set(query.matcher(sub, sub.boolean_context()), segment) << offset
             except TermNotFound:
                 continue
-            if scored:
-                found, found_bits = doc_scores(matcher, segment)
-                scores.update(found.items() if not offset else ((offset + n, v) for n, v in found.items()))
-                bits |= found_bits << offset
-            else:
-                bits |= doc_set(matcher, segment) << offset
         return (bits, scores) if scored else bits
 
     def warm(self) -> None:
