@@ -196,7 +196,6 @@ def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths):
     explorer.close()
 
 
-
 def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
     # query_scores works plain words, ANDs and ORs out from the kept postings; Whoosh's matcher
     # tree adds the same floats in the order it pairs them (by estimated size, ties in query
@@ -213,7 +212,10 @@ def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
     texts = ["pakistan", "trade energy", "energy trade", "pakistan kazakhstan trade energy",
              "trade OR energy OR zanzibar", "zanzibar OR nowhereword", "nowhereword trade",
              "pakistan (trade OR transit) energy", "heading:visit pakistan", "astana AND islamabad",
-             '"two countries" trade', "kazakh* trade", "trade NOT energy", "trade^2 energy"]
+             '"two countries" trade', "kazakh* trade", "trade NOT energy", "trade^2 energy",
+             # tied sizes, one part boosted (a WrappingMatcher, which a FilterMatcher or a phrase's
+             # SpanNear2Matcher, both its subclasses, sorts before): Whoosh pairs by class too
+             "text:accompanied text:23^2 text:two", 'text:"across bilateral" text:nations^2 text:declaration']
     words = "pakistan kazakhstan said trade energy transit".split()
     texts += [" ".join(order) for k in (3, 4) for order in itertools.permutations(words, k)]
     for text in texts:

@@ -32,6 +32,7 @@ from whoosh.query import And as _And, Or as _Or, Term as _Term
 from whoosh.query.spans import SpanNear2 as _SpanNear2
 from whoosh.scoring import BM25FScorer as _BM25FScorer
 from whoosh.system import _INT_SIZE
+from whoosh.util import make_weighted_tree as _make_weighted_tree
 from whoosh.reading import TermNotFound
 
 from .docs import bits_of, numbers_of
@@ -295,45 +296,57 @@ def query_scores(query, searcher, context, segment: Segment) -> Scored:
     Building a matcher reads a posting block of each word in each segment (its header, and for
     an intersection to line up, its ids), though the postings are kept: 1.8-2.8 ms of a 4.6-6.1
     ms search of two or three words at 10k paragraphs. Here the same tree is worked out from the
-    kept postings: an AND's or an OR's parts are paired in the order Whoosh pairs their matchers
-    (make_weighted_tree: smallest estimated size first; on a tie its matchers compare equal, so
-    the query's order), so each score is the same sum of the same floats. Anything else (a
-    phrase, a prefix, NOT, a boost) is Whoosh's matcher, read by doc_scores.
+    kept postings, so each score is the same sum of the same floats: an AND's or an OR's parts
+    are paired by Whoosh's own make_weighted_tree, given each part's estimated size and a
+    stand-in of the matcher class Whoosh would make of it (on a tied size, matchers compare by
+    class, and a subclass's reflected comparison can win). Anything else (a phrase, a prefix,
+    NOT, a boost) is Whoosh's matcher, read by doc_scores.
     """
-    return _evaluated(query, searcher, context, segment)[:2]
+    return _evaluated(query, searcher, context, segment).found
 
 
-def _evaluated(query, searcher, context, segment: Segment) -> tuple[dict[int, float], int, int | None]:
-    """query_scores, and the size Whoosh estimates for ``query`` in the segment when it was found
-    on the way (None: ask the query)."""
+@dataclass
+class _Part:
+    """A query evaluated in one segment: its scores and bits, the size Whoosh estimates for it
+    (None: ask the query), and the class of the matcher Whoosh would make of it."""
+
+    found: Scored
+    size: int | None
+    kind: type
+
+
+def _evaluated(query, searcher, context, segment: Segment) -> _Part:
     kind = type(query)
     if kind is _Term:
-        found = _term_scores(query, searcher, context, segment)
-        if found is not None:
-            return found
+        part = _term_scores(query, searcher, context, segment)
+        if part is not None:
+            return part
     elif kind is _And or kind is _Or:
         parts = query.subqueries
-        if not parts:
-            return {}, 0, 0
+        if not parts:  # CompoundQuery.matcher; its size is the query's to say (an empty And's raises)
+            return _Part(({}, 0), None, _NullMatcher)
         if len(parts) == 1:  # CompoundQuery.matcher: the one part's matcher, boost or not
-            return _evaluated(parts[0], searcher, context, segment)
+            one = _evaluated(parts[0], searcher, context, segment)
+            return _Part(one.found, None, one.kind)
         if query.boost == 1.0 and (kind is _And or _default_or(query, searcher, context)):
             reader = searcher.reader()
             found = [_evaluated(part, searcher, context, segment) for part in parts]
-            sizes = [part.estimate_size(reader) if size is None else size
-                     for part, (_, _, size) in zip(parts, found)]
+            sizes = [part.estimate_size(reader) if got.size is None else got.size
+                     for part, got in zip(parts, found)]
             if kind is _And:  # And._matcher weighs a part by 0 - its size; And.estimate_size
-                tree = _weighted_tree(_intersection, [(-size, f[:2]) for size, f in zip(sizes, found)])
-                return (*tree, min(sizes))
-            tree = _weighted_tree(_union, [(size, f[:2]) for size, f in zip(sizes, found)])
-            return (*tree, min(sum(sizes), reader.doc_count()))  # CompoundQuery.estimate_size
-    return (*doc_scores(query.matcher(searcher, context), segment), None)
+                return _Part(_paired(_intersection, _IntersectionMatcher, [-size for size in sizes], found),
+                             min(sizes), _IntersectionMatcher)
+            return _Part(_paired(_union, _UnionMatcher, sizes, found),  # DefaultOr._matcher
+                         min(sum(sizes), reader.doc_count()), _UnionMatcher)  # CompoundQuery.estimate_size
+    matcher = query.matcher(searcher, context)
+    return _Part(doc_scores(matcher, segment), None, type(matcher))
 
 
-def _term_scores(query, searcher, context, segment: Segment) -> tuple[dict[int, float], int, int] | None:
-    """A word's scores and bits as Term.matcher's leaf (under its deletions filter) gives them,
-    and its document frequency (the postings' length, deleted ones included); None if that
-    matcher would not be a plain BM25F leaf."""
+def _term_scores(query, searcher, context, segment: Segment) -> _Part | None:
+    """A word as Term.matcher makes it: no matcher if the segment lacks it; else its leaf, under
+    the deletions filter SegmentReader.postings puts around it if the segment has deletions (boost
+    1). Its size is its document frequency (deleted postings included). None if that leaf would
+    not be a plain BM25F one."""
     schema = searcher.schema
     if query.boost != 1.0 or query.minquality or query.fieldname not in schema:
         return None
@@ -347,17 +360,22 @@ def _term_scores(query, searcher, context, segment: Segment) -> tuple[dict[int, 
         return None
     reader = segment.reader
     deleted = reader.deleted_docs_set if reader.has_deletions() else None
-    if not postings.ids:  # not in the segment (Term.matcher's NullMatcher), or only deleted there
-        return {}, 0, reader.doc_frequency(*term) if deleted else 0
+    # with deletions, the filter skipped any deleted postings before the first live one as they
+    # were read: the postings kept may be fewer than the document frequency, or none
+    size = reader.doc_frequency(*term) if deleted else len(postings.ids)
+    if not size:
+        return _Part(({}, 0), 0, _NullMatcher)
+    kind = _FilterMatcher if deleted else _W3LeafMatcher
+    if not postings.ids:
+        return _Part(({}, 0), size, kind)
     scorer = segment.scorer(term, (context.weighting if context else None) or searcher.weighting, searcher)
     if type(scorer) is not _BM25FScorer:
         return None
     scores = _leaf_scores(scorer, term, postings, of_doc, segment)
-    if deleted:  # the FilterMatcher SegmentReader.postings puts around the leaf (boost 1), which
-        # also skipped the deleted documents before the first live one when the postings were read
-        return ({n: v for n, v in scores.items() if n not in deleted},
-                postings.bits & ~bits_of(deleted), reader.doc_frequency(*term))
-    return scores, postings.bits, len(postings.ids)
+    if deleted:
+        scores = {n: v for n, v in scores.items() if n not in deleted}
+        return _Part((scores, postings.bits & ~bits_of(deleted)), size, kind)
+    return _Part((scores, postings.bits), size, kind)
 
 
 def _default_or(query, searcher, context) -> bool:
@@ -369,20 +387,24 @@ def _default_or(query, searcher, context) -> bool:
             and (needs_current or len(query.subqueries) == 2 or searcher.doc_count_all() > 5000))
 
 
-def _weighted_tree(combine: Callable[[Scored, Scored], Scored], items: list[tuple[int, Scored]]) -> Scored:
-    """whoosh.util.make_weighted_tree over found scores: the two lightest combined, until one is
-    left. Whoosh sorts (weight, matcher) pairs, and matchers of a tied weight never compare less:
-    a stable sort by weight, and an insertion after its equals."""
-    items = sorted(items, key=_weight)
-    while len(items) > 1:
-        (a_weight, a), (b_weight, b) = items[0], items[1]
-        del items[:2]
-        bisect.insort_right(items, (a_weight + b_weight, combine(a, b)), key=_weight)
-    return items[0][1]
+def _paired(combine: Callable[[Scored, Scored], Scored], kind: type, weights: list[int],
+            parts: list[_Part]) -> Scored:
+    """The parts' scores combined as Whoosh's make_weighted_tree pairs their matchers: it sorts
+    (weight, matcher) pairs, comparing tied matchers by class alone, so a stand-in of each part's
+    class (made without its __init__) is paired as the real one would be."""
+    found: dict[int, tuple] = {}
 
+    def stand_in(cls: type, scored: Scored):
+        matcher = cls.__new__(cls)
+        found[id(matcher)] = (matcher, scored)  # the stand-in kept alive: its id is not reused
+        return matcher
 
-def _weight(item: tuple) -> int:
-    return item[0]
+    def pair(a, b):
+        return stand_in(kind, combine(found[id(a)][1], found[id(b)][1]))
+
+    root = _make_weighted_tree(pair, [(weight, stand_in(part.kind, part.found))
+                                      for weight, part in zip(weights, parts)])
+    return found[id(root)][1]
 
 
 def _leaf_scores(scorer, term, postings: Postings, of_doc: list, segment: Segment) -> dict[int, float]:
