@@ -28,7 +28,7 @@ run: bytecode index
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-bench: $(STAMP) bytecode
+bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:

@@ -6,7 +6,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.style import Style
 
-from tui.app.widgets.result_card import SNIPPET_LINES, ResultCard
+from tui.app.widgets.result_card import SNIPPET_LINES, ResultCard, _cells
 from tui.app.widgets.timeline import EventCard
 from tui.search import Hit
 
@@ -72,3 +72,10 @@ def test_the_first_match_is_on_the_card_at_any_width(before, after, width):
     strips = ResultCard(hit).render_strips(width, None, Style(), None)
     drawn = ["".join(segment.text for segment in strip) for strip in strips[1:-1]]
     assert any("Gwadar" in line for line in drawn), drawn
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from("…’‘“”–— \t\x07\u200d\ufe0f\u0301"), st.characters()),
+               max_size=300))
+def test_a_snippets_width_in_cells_is_richs(text):
+    # the results list measures snippets without Rich's character-by-character count
+    assert _cells(text) == cell_len(text)

@@ -95,7 +95,6 @@ class ResultCard(Card):
         return lines
 
 
-
 @cache
 def _narrow() -> frozenset[str]:
     """Characters one cell wide that news text is mostly made of: Latin, and the dashes, quotes
