@@ -198,15 +198,16 @@ def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths):
 
 def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
     # query_scores works plain words, ANDs and ORs out from the kept postings; Whoosh's matcher
-    # tree adds the same floats in the order it pairs them (by estimated size, ties in query
-    # order): the scores must be equal to the last bit, in every segment, deletions or not
+    # tree adds the same floats in the order it pairs them (by estimated size, then by matcher
+    # class): the scores must be equal to the last bit, in every segment, deletions or not
     from tui.index.blocks import doc_scores, query_scores
 
     build(paths)
     with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
         handle.write("\nThe two countries signed a zanzibar accord on trade and energy.\n")
     build(paths)
-    corpus_index = Explorer.open(paths, build=False)._index
+    explorer = Explorer.open(paths, build=False)
+    corpus_index = explorer._index
     views = corpus_index._segment_views()
     assert len(views) > 1 and any(segment.reader.has_deletions() for _, segment in views)
     texts = ["pakistan", "trade energy", "energy trade", "pakistan kazakhstan trade energy",
@@ -224,6 +225,7 @@ def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
             context = corpus_index._searcher.context()
             want = doc_scores(query.matcher(sub, context), segment)
             assert query_scores(query, sub, context, segment) == want, text
+    explorer.close()
 
 
 def test_docs_behave_as_sets_of_document_numbers():

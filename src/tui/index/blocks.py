@@ -316,6 +316,7 @@ class _Part:
 
 
 def _evaluated(query, searcher, context, segment: Segment) -> _Part:
+    """``query`` in one segment, as the matcher Whoosh would build for it would score it."""
     kind = type(query)
     if kind is _Term:
         part = _term_scores(query, searcher, context, segment)
