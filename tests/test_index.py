@@ -167,16 +167,25 @@ def test_the_table_of_contents_names_only_whoosh_classes(paths):
     ix.close()
 
 
-def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths):
-    # the block scoring, the cached postings and phrase matches, and the bit sets, asked twice
-    from whoosh import index as whoosh_index
-    from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
-
+@pytest.fixture
+def with_deletions(paths):
+    """The seeds' index, open, after an article changed: its old paragraphs are deleted documents
+    in the first segment, its new ones in a second."""
     build(paths)
     with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
         handle.write("\nThe two countries signed a zanzibar accord on trade and energy.\n")
     build(paths)
     explorer = Explorer.open(paths, build=False)
+    yield explorer
+    explorer.close()
+
+
+def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths, with_deletions):
+    # the block scoring, the cached postings and phrase matches, and the bit sets, asked twice
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
+
+    explorer = with_deletions
     ix = whoosh_index.open_dir(str(paths.index / "data"))
     parser = MultifieldParser(["text", "heading"], schema=ix.schema, group=AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
@@ -193,21 +202,15 @@ def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths):
                 top = explorer.search(text, limit=3)
                 assert [(hit.ref, round(hit.score, 9)) for hit in top.hits] == plain[:3], text
     ix.close()
-    explorer.close()
 
 
-def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
+def test_words_and_or_are_scored_without_matchers_to_the_same_floats(with_deletions):
     # query_scores works plain words, ANDs and ORs out from the kept postings; Whoosh's matcher
     # tree adds the same floats in the order it pairs them (by estimated size, then by matcher
     # class): the scores must be equal to the last bit, in every segment, deletions or not
     from tui.index.blocks import doc_scores, query_scores
 
-    build(paths)
-    with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
-        handle.write("\nThe two countries signed a zanzibar accord on trade and energy.\n")
-    build(paths)
-    explorer = Explorer.open(paths, build=False)
-    corpus_index = explorer._index
+    corpus_index = with_deletions._index
     views = corpus_index._segment_views()
     assert len(views) > 1 and any(segment.reader.has_deletions() for _, segment in views)
     texts = ["pakistan", "trade energy", "energy trade", "pakistan kazakhstan trade energy",
@@ -225,7 +228,6 @@ def test_words_and_or_are_scored_without_matchers_to_the_same_floats(paths):
             context = corpus_index._searcher.context()
             want = doc_scores(query.matcher(sub, context), segment)
             assert query_scores(query, sub, context, segment) == want, text
-    explorer.close()
 
 
 def test_docs_behave_as_sets_of_document_numbers():
