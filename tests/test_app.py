@@ -11,6 +11,7 @@ import asyncio
 import io
 import threading
 import time
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.widgets import Input
@@ -58,12 +59,12 @@ def of_type(messages, kind) -> list:
     return list(unique.values())
 
 
-async def start(app, settle, size=WIDE, messages=None):
-    """Run ``app`` under a pilot and wait for the index and the first results."""
-    context = app.run_test(size=size, message_hook=getattr(messages, "hook", None))
-    pilot = await context.__aenter__()
-    await settle(pilot)
-    return context, pilot
+@asynccontextmanager
+async def started(app, settle, size=WIDE, messages=None):
+    """``app`` run under a pilot, once the index is open and the first results are shown."""
+    async with app.run_test(size=size, message_hook=getattr(messages, "hook", None)) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 def results_refs(app) -> list[str]:
@@ -89,14 +90,11 @@ async def test_an_article_added_while_closed_is_searchable_once_open(make_app, t
     (tui_paths.corpus / "zanzibar.txt").write_text(
         "+++\ntitle = \"Gwadar and Zanzibar\"\n+++\nGwadar and Zanzibar ports compared.\n", "utf-8")
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         assert app.sub_title == "3 articles · 28 paragraphs"
         assert "The index was updated; results refreshed" in [n.message for n in app._notifications]
         await type_query(pilot, settle, "zanzibar")
         assert status(app) == "1 paragraph"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_first_frame_paints_before_the_index_is_open(make_app, settle, screen_text, monkeypatch):
@@ -140,14 +138,11 @@ async def test_a_missing_index_is_built_with_a_progress_bar(make_app, tui_paths,
 
     monkeypatch.setattr(MainScreen, "_progress", progress)
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         assert shown and shown[-1][:4] == (27, 27, True, 27)
         assert shown[-1][4] == "building the index: 27 of 27 paragraphs"
         assert not app.screen.query_one("#progress").display  # gone once the index is open
         assert status(app) == "27 paragraphs"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_build_reporting_every_article_is_shown_twenty_times_a_second_at_most(
@@ -157,8 +152,7 @@ async def test_a_build_reporting_every_article_is_shown_twenty_times_a_second_at
     shown = []
     monkeypatch.setattr(MainScreen, "_progress", lambda self, done, total: shown.append(done))
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         def build() -> float:
             started = time.monotonic()
             for done in range(1, 5001):
@@ -168,8 +162,6 @@ async def test_a_build_reporting_every_article_is_shown_twenty_times_a_second_at
         seconds = await asyncio.to_thread(build)
         assert shown[-1] == 5000  # the end is always shown
         assert len(shown) <= 2 + seconds / main.PROGRESS_EVERY
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_an_index_that_cannot_open_is_reported_not_a_crash(make_app, tui_paths, settle,
@@ -179,14 +171,11 @@ async def test_an_index_that_cannot_open_is_reported_not_a_crash(make_app, tui_p
     shutil.rmtree(tui_paths.corpus)
     shutil.rmtree(tui_paths.index)
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         assert "cannot open the index" in status(app)
         assert app.sub_title == "no index"
         await pilot.press("escape", "2", "3", "4", "x", "question_mark")  # nothing to do, no crash
         assert isinstance(app.screen, HelpScreen)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 def test_starting_the_app_leaves_whoosh_for_the_index_worker():
@@ -208,8 +197,7 @@ def test_starting_the_app_leaves_whoosh_for_the_index_worker():
 async def test_typing_a_query_updates_results_count_and_highlights(make_app, settle, screen_text,
                                                                    messages):
     app = make_app()
-    context, pilot = await start(app, settle, messages=messages)
-    try:
+    async with started(app, settle, messages=messages) as pilot:
         assert status(app) == "27 paragraphs"
         await pilot.press(*"gwadar")  # the search box has the focus from the start
         await settle(pilot)
@@ -225,8 +213,6 @@ async def test_typing_a_query_updates_results_count_and_highlights(make_app, set
         snippet = app.screen.query_one(ResultsList).get_option_at_index(0).prompt.snippet_at(41)
         marked = [snippet.plain[s.start:s.end] for s in snippet.spans if "reverse" in str(s.style)]
         assert marked == ["Gwadar"]
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app, settle,
@@ -235,8 +221,7 @@ async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app
     results are drawn first, the status already counting all 14; the others follow, added below
     the first (which are not made again)."""
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         results = app.screen.query_one(ResultsList)
         shown, show = [], results.show
 
@@ -252,14 +237,11 @@ async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app
             (screenful, "14 paragraphs"), (14, "14 paragraphs")] and screenful == 11
         assert shown[0][2] is shown[1][2] is results.get_option_at_index(0)
         assert results.option_count == len(results_refs(app)) == 14
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(make_app, settle):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "pakistan")
         results = app.screen.query_one(ResultsList)
         results.focus()
@@ -270,16 +252,13 @@ async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(ma
         assert app.screen.query_one(SearchPane).query_one(Input).value == "pakistan e"
         assert results.highlighted == chosen and results.get_option_at_index(0) is first
         assert status(app) == "14 paragraphs"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_new_query_puts_the_cursor_on_its_best_result(make_app, settle):
     """As fzf and VS Code's quick open: typing shows the best match under the cursor, even when
     the paragraph the cursor was on is among the new results; a sector keeps that paragraph."""
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "pakistan OR trade")
         results = app.screen.query_one(ResultsList)
         results.focus()
@@ -294,8 +273,6 @@ async def test_a_new_query_puts_the_cursor_on_its_best_result(make_app, settle):
         app.screen.search(sector=sector)
         await settle(pilot)
         assert results.current_hit().ref == chosen
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_query_made_unusable_mid_results_leaves_them_all_listed(make_app, settle,
@@ -303,8 +280,7 @@ async def test_a_query_made_unusable_mid_results_leaves_them_all_listed(make_app
     """The rest of a query's results is on its way when the next key makes the query unusable:
     the status says the last results stay, and all of them are listed, not the first screenful."""
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         results = app.screen.query_one(ResultsList)
         monkeypatch.setattr(results, "when_drawn", lambda callback: None)  # the rest waits 0.5 s
         await pilot.press("slash")
@@ -315,14 +291,11 @@ async def test_a_query_made_unusable_mid_results_leaves_them_all_listed(make_app
         await settle(pilot)
         assert status(app).startswith("⚠ unbalanced quote")
         assert len(results_refs(app)) == results.option_count == 14
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_stale_answer_is_dropped(make_app, settle):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "gwadar")
         screen = app.screen
         stale_request = Request(query="pakistan")
@@ -336,16 +309,13 @@ async def test_a_stale_answer_is_dropped(make_app, settle):
         facets = screen.corpus.facets(stale_request, tree=True, timeline=True)
         screen._show_facets(facets)  # so are its sector counts and timeline
         assert str(tree.root.label) == counts
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_the_results_stay_put_whatever_the_status_line_says(make_app, settle, screen_text):
     """The status has two lines whatever it says: a suggestion or an error fits them at 80
     columns, and the results below never move as it changes."""
     app = make_app()
-    context, pilot = await start(app, settle, size=(80, 30))
-    try:
+    async with started(app, settle, size=(80, 30)) as pilot:
         results = app.screen.query_one(ResultsList)
         top = results.region.y
         await type_query(pilot, settle, "gwadr")  # "no paragraphs match · did you mean gwadar?"
@@ -358,8 +328,6 @@ async def test_the_results_stay_put_whatever_the_status_line_says(make_app, sett
         assert results.region.y == top
         shown = " ".join(row.split("│")[2].strip() for row in screen_text(app).splitlines()[4:6])
         assert shown == '⚠ unbalanced quote: a phrase needs a closing " (showing the last results)'
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_bookmark_and_copy_are_offered_in_the_footer_only_with_a_result(make_app, settle):
@@ -370,8 +338,7 @@ async def test_bookmark_and_copy_are_offered_in_the_footer_only_with_a_result(ma
                 if key.action in ("bookmark", "copy")}
 
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "zzzz")  # no result; the search box has the focus
         await pilot.press("escape")
         await settle(pilot)
@@ -384,14 +351,11 @@ async def test_bookmark_and_copy_are_offered_in_the_footer_only_with_a_result(ma
         await pilot.press("escape")
         await settle(pilot)
         assert offered(app) == {"bookmark": False, "copy": False}
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_query_longer_than_the_box_keeps_its_end_in_view(make_app, settle, screen_text):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         query = "pakistan kazakhstan energy corridor gwadar karachi railway zz"
         await pilot.press(*query)
         await settle(pilot)
@@ -402,14 +366,11 @@ async def test_a_query_longer_than_the_box_keeps_its_end_in_view(make_app, settl
         box = app.screen.query_one(SearchPane).input
         assert box.value == query[:-15] and box.scroll_x <= box.max_scroll_x
         assert "corridor gwadar kar" in screen_text(app)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_the_status_line_says_did_you_mean_and_what_is_malformed(make_app, settle):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "gwadr")
         assert status(app) == "no paragraphs match · did you mean gwadar?"
         assert results_refs(app) == []
@@ -422,16 +383,13 @@ async def test_the_status_line_says_did_you_mean_and_what_is_malformed(make_app,
         await pilot.press("backspace")  # fixed: searched again
         await settle(pilot)
         assert status(app) == "2 paragraphs"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 # --- sectors and timeline ----------------------------------------------------------------------
 
 async def test_picking_a_sector_filters_and_the_root_clears(make_app, settle, messages):
     app = make_app()
-    context, pilot = await start(app, settle, messages=messages)
-    try:
+    async with started(app, settle, messages=messages) as pilot:
         await pilot.press("escape", "2")
         tree = app.screen.query_one(SectorTree)
         assert app.focused is tree
@@ -455,8 +413,6 @@ async def test_picking_a_sector_filters_and_the_root_clears(make_app, settle, me
         labels = [str(tree.get_node_at_line(n).label) for n in range(tree.last_line + 1)]
         assert "All sectors 2" in labels[0]
         assert "Energy 1" in labels and "Diplomacy 0" in labels
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_large_timeline_shows_the_events_around_the_visit(make_app, settle, screen_text):
@@ -472,8 +428,7 @@ async def test_a_large_timeline_shows_the_events_around_the_visit(make_app, sett
     first_day = dt.date(2025, 1, 1)
     events = [event(first_day + dt.timedelta(days=n)) for n in range(1000)]  # to 2027-09-27
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         timeline = app.screen.query_one(TimelineList)
         timeline.show(events, {"start": "2026-02-03", "end": "2026-02-04"})
         await settle(pilot)
@@ -488,14 +443,11 @@ async def test_a_large_timeline_shows_the_events_around_the_visit(make_app, sett
         assert timeline.border_subtitle == "100 of 1,000 events"
         assert str(timeline.get_option_at_index(timeline.option_count - 1).prompt).startswith(
             f"▼ {1000 - earlier - 100} later events")
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_picking_an_event_shows_its_sources(make_app, settle, screen_text, messages):
     app = make_app()
-    context, pilot = await start(app, settle, messages=messages)
-    try:
+    async with started(app, settle, messages=messages) as pilot:
         await pilot.press("escape", "3")
         timeline = app.screen.query_one(TimelineList)
         assert app.focused is timeline
@@ -517,16 +469,13 @@ async def test_picking_an_event_shows_its_sources(make_app, settle, screen_text,
         await pilot.press("x")  # clear the filters
         await settle(pilot)
         assert status(app) == "27 paragraphs"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 async def test_opening_a_hit_and_moving_through_matches(make_app, settle, screen_text, messages):
     app = make_app()
-    context, pilot = await start(app, settle, messages=messages)
-    try:
+    async with started(app, settle, messages=messages) as pilot:
         await type_query(pilot, settle, "gwadar")
         await pilot.press("enter")  # to the results
         assert app.focused is app.screen.query_one(ResultsList)
@@ -553,14 +502,11 @@ async def test_opening_a_hit_and_moving_through_matches(make_app, settle, screen
         assert "match 1/2 · n/N" in screen_text(app)
         await pilot.press("escape")  # back to the results
         assert app.focused is app.screen.query_one(ResultsList)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_below_100_columns_the_reader_is_a_screen(make_app, settle, screen_text):
     app = make_app()
-    context, pilot = await start(app, settle, size=(80, 24))
-    try:
+    async with started(app, settle, size=(80, 24)) as pilot:
         assert "4 Reader" not in screen_text(app)
         await type_query(pilot, settle, "gwadar")
         await pilot.press("enter", "enter")
@@ -571,28 +517,22 @@ async def test_below_100_columns_the_reader_is_a_screen(make_app, settle, screen
         assert isinstance(app.screen, MainScreen)
         await pilot.press("4")  # the reader keeps its article
         assert isinstance(app.screen, ReaderScreen)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_a_tiny_terminal_does_not_crash(make_app, settle, screen_text):
     app = make_app()
-    context, pilot = await start(app, settle, size=(40, 12))
-    try:
+    async with started(app, settle, size=(40, 12)) as pilot:
         await type_query(pilot, settle, "gwadar")
         await pilot.press("enter", "enter", "tab", "tab", "2", "3", "4", "question_mark")
         await settle(pilot)
         assert screen_text(app).strip()
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 # --- keys --------------------------------------------------------------------------------------
 
 async def test_tab_and_numbers_reach_every_pane(make_app, settle):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         screen = app.screen
         order = []
         for _ in range(5):
@@ -609,16 +549,13 @@ async def test_tab_and_numbers_reach_every_pane(make_app, settle):
         assert isinstance(app.focused, Input)
         await pilot.press("1")  # typed into the search box, not a pane jump
         assert app.focused.value == "1"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_help_lists_every_binding(make_app, settle, screen_text):
     from rich.console import Console
 
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await pilot.press("escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "Everywhere" in screen_text(app) and "focus_search" in screen_text(app)
@@ -630,8 +567,6 @@ async def test_help_lists_every_binding(make_app, settle, screen_text):
         assert [i for i in ids if i not in listed] == []
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 def test_every_binding_has_an_id_and_no_hard_chord():
@@ -643,8 +578,7 @@ def test_every_binding_has_an_id_and_no_hard_chord():
 
 async def test_command_palette_runs_actions(make_app, settle):
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await pilot.press("ctrl+p", *"timel")
         await pilot.pause(0.3)
         await pilot.press("enter")
@@ -655,8 +589,6 @@ async def test_command_palette_runs_actions(make_app, settle):
         await pilot.press("enter")
         await settle(pilot)
         assert app.theme == "ansi-dark"
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_q_quits_except_in_the_search_box(make_app, settle, messages):
@@ -677,28 +609,22 @@ async def test_q_quits_except_in_the_search_box(make_app, settle, messages):
 async def test_a_keymap_file_remaps_by_binding_id(make_app, settle, tmp_path):
     (tmp_path / "keymap.toml").write_text('focus_search = "f"\npane_timeline = ["t", "9"]\n', "utf-8")
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await pilot.press("escape", "9")
         assert app.focused is app.screen.query_one(TimelineList)
         await pilot.press("f")
         assert isinstance(app.focused, Input)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 @pytest.mark.parametrize("text", ["focus_search = ", 'nonsense_id = "f"\nfocus_search = 3'])
 async def test_a_bad_keymap_file_is_a_notification_not_a_crash(make_app, settle, tmp_path, text):
     (tmp_path / "keymap.toml").write_text(text, "utf-8")
     app = make_app()
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         assert any(n.title == "Keymap" for n in app._notifications)
         assert app._keymap == {}
         await pilot.press("escape", "slash")  # the default keys still work
         assert isinstance(app.focused, Input)
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 # --- untrusted text ----------------------------------------------------------------------------
@@ -709,8 +635,7 @@ async def test_markup_and_escapes_in_articles_are_shown_inert(tui_paths, tmp_pat
         "+++\ntitle = \"[bold red]Evil[/] \\u001b[31mtitle\"\ndate = 2026-02-03\n+++\n"
         "Gwadar [link=http://x]click[/link] and \x1b]0;pwned\x07 an OSC, [reverse]x.\n", "utf-8")
     app = ExplorerApp(tui_paths, keymap_file=tmp_path / "keymap.toml")
-    context, pilot = await start(app, settle)
-    try:
+    async with started(app, settle) as pilot:
         await type_query(pilot, settle, "gwadar")
         await pilot.press("enter", "G", "enter")
         await settle(pilot)
@@ -718,16 +643,13 @@ async def test_markup_and_escapes_in_articles_are_shown_inert(tui_paths, tmp_pat
         assert "[bold red]Evil[/] title" in shown
         assert "[link=http://x]click[/link]" in shown
         assert "pwned" not in shown and "\x1b" not in shown
-    finally:
-        await context.__aexit__(None, None, None)
 
 
 async def test_an_article_arriving_after_help_opened_waits_behind_it(make_app, settle):
     """On a narrow terminal the reader is a screen; an article that loads after the user opened
     help must not be pushed over help."""
     app = make_app()
-    context, pilot = await start(app, settle, size=(80, 24))
-    try:
+    async with started(app, settle, size=(80, 24)) as pilot:
         await type_query(pilot, settle, "gwadar")
         main_screen = app.screen
         release, real_article = threading.Event(), main_screen.corpus.article
@@ -745,5 +667,3 @@ async def test_an_article_arriving_after_help_opened_waits_behind_it(make_app, s
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is main_screen
-    finally:
-        await context.__aexit__(None, None, None)
