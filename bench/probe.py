@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import proc  # noqa: E402
 from mix import MIX  # noqa: E402
 
 T0 = float(os.environ.get("BENCH_T0", time.time()))
@@ -33,13 +34,9 @@ def cpu_seconds() -> float:
 
 
 def memory() -> dict:
-    """Resident memory now and at its peak, in MB, from /proc (psutil is not a dependency)."""
-    found = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0]) / 1024
-    return {"rss_mb": found.get("VmRSS"), "peak_mb": found.get("VmHWM")}
+    """Resident memory now and at its peak, in MB, of this process and any it started (the app's
+    search process)."""
+    return proc.memory(os.getpid())
 
 
 def folder_bytes(folder: Path) -> int:
@@ -249,18 +246,24 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
                     painted.setdefault(waiting.pop(), time.perf_counter())
 
             results.show, screen._compositor_refresh = timed_show, timed_refresh
-            finds: list[float] = []  # the query API's share: Corpus.find
+            finds: list[float] = []  # the query API's share: a search from sent to answered
             opened = screen.corpus
-            find = opened.find
+            ask = opened.ask
 
-            def timed_find(*args, **kwargs):
-                started = time.perf_counter()
-                try:
-                    return find(*args, **kwargs)
-                finally:
-                    finds.append((time.perf_counter() - started) * 1000)
+            def timed_ask(*args, **kwargs):
+                started, pending = time.perf_counter(), ask(*args, **kwargs)
+                wait = pending.wait
 
-            opened.find = timed_find
+                def timed_wait():
+                    try:
+                        return wait()
+                    finally:
+                        finds.append((time.perf_counter() - started) * 1000)
+
+                pending.wait = timed_wait
+                return pending
+
+            opened.ask = timed_ask
             latencies, to_results = [], []
             typed = ""
             for key in keys:

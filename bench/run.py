@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus as corpora  # noqa: E402
+import proc  # noqa: E402
 from mix import MIX, percentile  # noqa: E402
 
 PYTHON = sys.executable
@@ -131,10 +132,8 @@ def app_in_tmux(corpus: Path, index: Path, timeout: float = 300) -> dict | None:
                     out[f"{key}_from_tmux"] = out[key]
                     out[key] -= out["tmux_start"]
         time.sleep(1.0)  # let the first search's allocations settle
-        status = Path(f"/proc/{pid}/status").read_text()
-        for key in ("VmRSS", "VmHWM"):
-            value = re.search(rf"^{key}:\s+(\d+) kB", status, re.M)
-            out[key] = int(value.group(1)) / 1024 if value else None
+        used = proc.memory(int(pid))  # the app and its search process
+        out["VmRSS"], out["VmHWM"], out["own_rss_mb"] = used["rss_mb"], used["peak_mb"], used["own_rss_mb"]
     finally:
         subprocess.run(base + ["kill-server"], capture_output=True)
     return out

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -190,6 +192,18 @@ def test_starting_the_app_leaves_whoosh_for_the_index_worker():
             "sys.exit(tui.cli.main([]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_a_search_process_that_died_is_said_and_the_app_goes_on(make_app, settle):
+    """Searches run in a process of the app's own; if it is killed the app says so, and stays."""
+    app = make_app()
+    async with started(app, settle) as pilot:
+        os.kill(app.screen.corpus.pid, signal.SIGKILL)
+        await type_query(pilot, settle, "gwadar")
+        assert any("the search process stopped" in n.message for n in app._notifications)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.is_running
 
 
 # --- search ------------------------------------------------------------------------------------

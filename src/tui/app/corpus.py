@@ -1,22 +1,23 @@
-"""The query API as the app's workers use it: one Explorer, one caller at a time.
+"""The query API as the app's workers use it: an Explorer in a process of its own.
 
-Workers run in threads and a Whoosh searcher is not meant to serve two threads at once, so every
-call goes through one lock. Nothing here imports Whoosh: ``tui.search`` is imported by
-:func:`open_corpus`, inside the worker that opens the index, so the first frame does not wait.
+The Explorer runs in a child process (``tui.service``), so that a search goes on while the app
+paints: ``ask`` sends a search the moment a key is handled, and a worker waits for its answer.
+Nothing here imports Whoosh, and neither does the app's process to search: only to update the
+index from the corpus, in a worker.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import IndexBusy, IndexProblem, QueryError
 from ..paths import Paths
+from ..service import Reply, SearchService
 
 if TYPE_CHECKING:
-    from ..search import ArticleText, CorpusInfo, Explorer, SearchResult, SectorNode
+    from ..search import ArticleText, CorpusInfo, SearchResult, SectorNode
     from ..timeline import Event
 
 
@@ -51,58 +52,77 @@ class Facets:
     events: "list[Event] | None" = None
 
 
-class Corpus:
-    """An open Explorer with its lock, and the corpus facts that do not change while it is open."""
+class Pending:
+    """A search sent to the index; ``wait`` gives its Found, or None if a newer one replaced it."""
 
-    def __init__(self, explorer: "Explorer") -> None:
-        self._explorer = explorer
-        self._lock = threading.Lock()
-        self.info: CorpusInfo = explorer.info()
+    def __init__(self, request: Request, reply: Reply) -> None:
+        self.request, self._reply = request, reply
+
+    def wait(self) -> Found | None:
+        try:
+            result = self._reply.wait()
+        except QueryError as err:
+            return Found(self.request, error=str(err))
+        return None if result is None else Found(self.request, result)
+
+
+class Corpus:
+    """The open index, searched in its own process, and the corpus facts that do not change
+    while it is open."""
+
+    def __init__(self, service: SearchService) -> None:
+        self._service = service
+        self.info: CorpusInfo = service.info
+
+    @property
+    def pid(self) -> int | None:
+        """The search process's."""
+        return self._service.pid
+
+    def ask(self, request: Request, *, limit: int, replaceable: bool = True) -> Pending:
+        """Send the search for the top ``limit`` results of ``request`` now; a newer
+        ``replaceable`` search sent before this one starts replaces it."""
+        return Pending(request, self._service.call(
+            "search", request.query, sector=request.sector, limit=limit, refs=request.refs,
+            skippable=replaceable))
 
     def find(self, request: Request, *, limit: int,
              cancelled: Callable[[], bool] = lambda: False) -> Found | None:
-        """The top ``limit`` results for ``request`` (None if ``cancelled`` once the lock is ours)."""
-        with self._lock:
-            if cancelled():
-                return None
-            try:
-                return Found(request, self._explorer.search(
-                    request.query, sector=request.sector, limit=limit, refs=request.refs))
-            except QueryError as err:
-                return Found(request, error=str(err))
+        """The top ``limit`` results for ``request`` (None if ``cancelled`` before it is sent)."""
+        if cancelled():
+            return None
+        return self.ask(request, limit=limit, replaceable=False).wait()
 
     def facets(self, request: Request, *, tree: bool = False, timeline: bool = False,
                cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
-        """The sector counts and timeline for a request whose results were found (no QueryError)."""
-        with self._lock:
-            if cancelled():
-                return None
-            try:
-                return Facets(
-                    request,
-                    self._explorer.sector_tree(request.query) if tree else None,
-                    self._explorer.timeline(request.query, request.sector) if timeline else None,
-                )
-            except QueryError:  # the index changed under the query: the next search says why
-                return None
+        """The sector counts and timeline for a request whose results were found (no QueryError);
+        None if ``cancelled`` before they are asked, or replaced by a newer search meanwhile."""
+        if cancelled():
+            return None
+        try:
+            return Facets(
+                request,
+                self._service.ask("sector_tree", request.query, skippable=True) if tree else None,
+                self._service.ask("timeline", request.query, request.sector, skippable=True)
+                if timeline else None,
+            )
+        except QueryError:  # the index changed under the query: the next search says why
+            return None
 
     def warm(self) -> None:
-        with self._lock:
-            self._explorer.warm()
+        self._service.ask("warm")
 
     def article(self, article_id: str, query: str = "") -> "ArticleText":
-        with self._lock:
-            try:
-                return self._explorer.article(article_id, query)
-            except QueryError:  # a half-typed query must not stop the article from opening
-                return self._explorer.article(article_id, "")
+        try:
+            return self._service.ask("article", article_id, query)
+        except QueryError:  # a half-typed query must not stop the article from opening
+            return self._service.ask("article", article_id, "")
 
     def refresh(self) -> bool:
-        with self._lock:
-            changed = self._explorer.refresh()
-            if changed:
-                self.info = self._explorer.info()
-            return changed
+        changed = self._service.ask("refresh")
+        if changed:
+            self.info = self._service.ask("info")
+        return changed
 
     def update(self, paths: Paths, progress: Callable[[int, int], None],
                notice: Callable[[str], None]) -> bool:
@@ -131,21 +151,18 @@ class Corpus:
 
     @property
     def updating(self) -> bool:
-        """Whether another process holds the index's write lock (no lock of ours needed)."""
-        return self._explorer.updating
+        """Whether another process holds the index's write lock."""
+        return self._service.ask("updating")
 
     def close(self) -> None:
-        with self._lock:
-            self._explorer.close()
+        self._service.close()
 
 
 def open_as_it_is(paths: Paths) -> Corpus | None:
     """The index as it was last built, without looking at the corpus; None if there is none fit
     to open (then :func:`open_corpus` builds or repairs it)."""
-    from ..search import Explorer
-
     try:
-        return Corpus(Explorer.open(paths, build=False))
+        return Corpus(SearchService(paths))
     except (IndexProblem, OSError):
         return None
 
@@ -155,4 +172,5 @@ def open_corpus(paths: Paths, progress: Callable[[int, int], None],
     """Open (building or repairing if need be) the index of ``paths``; slow, call it in a thread."""
     from ..search import Explorer
 
-    return Corpus(Explorer.open(paths, progress=progress, notice=notice))
+    Explorer.open(paths, progress=progress, notice=notice).close()  # built or repaired here
+    return Corpus(SearchService(paths))

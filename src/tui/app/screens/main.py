@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...bookmarks import anchor
 from ...render import safe
-from ..corpus import Corpus, Facets, Found, Request, open_as_it_is, open_corpus
+from ..corpus import Corpus, Facets, Found, Pending, Request, open_as_it_is, open_corpus
 from ..widgets.format import plural
 from ..widgets.header import Header
 from ..widgets.reader import Reader
@@ -310,7 +310,9 @@ class MainScreen(Screen):
         # once.
         typed = "query" in changes or not self.results.hits
         first = self._screenful() if typed else RESULTS_LIMIT
-        self.run_search(self.request, first, typed, need_tree, need_timeline)
+        # Sent now, from here: the search process works on it while this key's echo is painted.
+        pending = self.corpus.ask(self.request, limit=first)
+        self.run_search(pending, first, typed, need_tree, need_timeline)
 
     def _screenful(self) -> int:
         """As many results as the results list can show at once: a card is three lines or more."""
@@ -318,7 +320,7 @@ class MainScreen(Screen):
         return min(RESULTS_LIMIT, height // 3 + 1)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, request: Request, first: int, top: bool, tree: bool, timeline: bool) -> None:
+    def run_search(self, pending: Pending, first: int, top: bool, tree: bool, timeline: bool) -> None:
         """The ``first`` results, painted (with the cursor on the first if ``top``); the rest of
         the results; then, once typing pauses, the sector counts and timeline.
 
@@ -329,7 +331,8 @@ class MainScreen(Screen):
         """
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        found = self.corpus.find(request, limit=first, cancelled=cancelled)
+        request = pending.request
+        found = pending.wait()
         if found is None or worker.is_cancelled:
             return
         painted = threading.Event()
@@ -338,7 +341,9 @@ class MainScreen(Screen):
             return
         if first < RESULTS_LIMIT and found.result.total > first:
             painted.wait(PAINT_WAIT)
-            found = self.corpus.find(request, limit=RESULTS_LIMIT, cancelled=cancelled)
+            if worker.is_cancelled:
+                return
+            found = self.corpus.ask(request, limit=RESULTS_LIMIT).wait()
             if found is None or worker.is_cancelled:
                 return
             painted = threading.Event()  # the first's may yet be set, by a paint it gave up on
@@ -350,7 +355,7 @@ class MainScreen(Screen):
             return
         for asked in ({"tree": True} if tree else None, {"timeline": True} if timeline else None):
             facets = asked and self.corpus.facets(request, **asked, cancelled=cancelled)
-            if facets and not worker.is_cancelled:  # one lock hold each: a keystroke waits less
+            if facets and not worker.is_cancelled:  # one request each: a search waits less
                 self.app.call_from_thread(self._show_facets, facets)
 
     @staticmethod
