@@ -119,6 +119,8 @@ class MainScreen(Screen):
         self.app.sub_title = "opening the index…"
         self.query_one(SearchPane).focus_input()
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
+        # Called as the keystroke edits the text, so its search is sent before its echo is painted.
+        self.watch(self.search_pane.input, "value", self._query_typed, init=False)
         # The first frame first: opening a large index in the worker holds the interpreter for
         # much of the time the UI thread would take to paint it.
         self.call_after_refresh(self.open_index)
@@ -440,8 +442,8 @@ class MainScreen(Screen):
                       Text(f" ({plural(len(request.event.sources), 'source')})", style="dim")]
         return Text.assemble(*parts)
 
-    def on_search_pane_changed(self, message: SearchPane.Changed) -> None:
-        self.search(query=message.query, event=None)
+    def _query_typed(self, query: str) -> None:
+        self.search(query=query, event=None)
 
     def on_search_pane_submitted(self, message: SearchPane.Submitted) -> None:
         self.results.focus()
