@@ -35,6 +35,10 @@ from .paths import Paths
 # paragraphs) paused a search for 50-130 ms.
 _FREEZE_AFTER = {"warm", "sector_tree", "timeline"}
 STOPPED = "the search process stopped; start tui again to search"
+# Allocations between two of Python's automatic collections of young objects (700 by default,
+# 5-8 of them in a search or a paint of new results, ~1.5 ms). The app's two processes collect
+# when idle instead; this many is the safety net.
+YOUNG_THRESHOLD = 100_000
 
 
 class SearchService:
@@ -161,10 +165,12 @@ def serve(fd: int) -> None:
         return
     conn.send((0, True, explorer.info()))
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     waiting: deque = deque()
     try:
         while True:
-            if not waiting:
+            if not waiting and not conn.poll():
+                gc.collect(1)  # between requests, not in one
                 waiting.append(conn.recv())
             while conn.poll():
                 waiting.append(conn.recv())

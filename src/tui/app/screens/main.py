@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...bookmarks import anchor
 from ...render import safe
+from ...service import YOUNG_THRESHOLD
 from ..corpus import Corpus, Facets, Found, Pending, Request, open_as_it_is, open_corpus
 from ..widgets.format import plural
 from ..widgets.header import Header
@@ -117,6 +118,8 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.sub_title = "opening the index…"
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_THRESHOLD, *self._thresholds[1:])
         self.query_one(SearchPane).focus_input()
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
         # Called as the keystroke edits the text, so its search is sent before its echo is painted.
@@ -234,6 +237,7 @@ class MainScreen(Screen):
         self.app.notify(line, title="Index", markup=False)
 
     def on_unmount(self) -> None:
+        gc.set_threshold(*self._thresholds)
         if self.corpus is not None:
             self.corpus.close()
 
@@ -381,6 +385,7 @@ class MainScreen(Screen):
             self.search_pane.show_status(self._status(found))
             if self.results.show(found.result, keep_cursor=not top):
                 self.results.when_drawn(painted)
+                self.results.when_drawn(self._collect_young)
             else:
                 self.call_after_refresh(painted)
 
@@ -406,6 +411,11 @@ class MainScreen(Screen):
         timeline (which load most of the rest); undone when the index is replaced.
         """
         gc.freeze()
+
+    @staticmethod
+    def _collect_young() -> None:
+        """Collect the young objects, with the results just painted: the user reads them now."""
+        gc.collect(1)
 
     def _show_facets(self, facets: Facets) -> None:
         if not self._frozen and facets.events is not None:
