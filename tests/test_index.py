@@ -230,6 +230,28 @@ def test_words_and_or_are_scored_without_matchers_to_the_same_floats(with_deleti
             assert query_scores(query, sub, context, segment) == want, text
 
 
+def test_reading_ahead_reads_what_a_half_typed_word_may_become_and_changes_no_answer(with_deletions):
+    explorer = with_deletions
+    kept = explorer._index._postings.entries
+    texts = ["pakistan", "zanzibar", "trade energy", "pakistan kazakhstan", "gwadar"]
+    before = [explorer.search(text, limit=None) for text in texts]
+    kept.clear()
+    for typed in ["zan", "trade ene", "pakistan kaz", "gw", "x", "trade ", "ab1", ""]:
+        steps = sum(1 for _ in explorer.read_ahead(typed))
+        read = {key[2][1].decode() for key in kept if key[1] == "postings"}
+        if typed in ("x", "trade ", "ab1", ""):  # a letter, a finished word, not a word
+            assert steps == 0, typed
+        else:
+            assert steps > 0 and {"zanzibar", "energi", "kazakhstan", "gwadar"} & read, typed
+    assert {"zanzibar", "energi", "kazakhstan", "gwadar"} <= read
+    assert [explorer.search(text, limit=None) for text in texts] == before
+    kept.clear()
+    stopped = explorer.read_ahead("pak")
+    next(stopped), next(stopped)
+    stopped.close()  # stopped half way (one field of one segment read), as when a search comes
+    assert explorer.search("pakistan", limit=None) == before[0]  # (the last search: gwadar)
+
+
 def test_docs_behave_as_sets_of_document_numbers():
     from tui.index import Docs
 

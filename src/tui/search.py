@@ -6,7 +6,7 @@ Every method returns plain dataclasses; any query string gives a result or a ``Q
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +174,11 @@ class Explorer:
     def warm(self) -> None:
         """Read ahead what any first search needs, so that the first one a user types is quick."""
         self._index.warm()
+
+    def read_ahead(self, query: str) -> Iterator[None]:
+        """Read ahead, a step at a time, what a query typed on from ``query`` will likely need (the
+        words its half-typed last word may become). A generator: stop it when there is work."""
+        return self._index.read_ahead(query)
 
     def __enter__(self) -> "Explorer":
         return self

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import IndexProblem
 from .paths import Paths
@@ -146,6 +146,7 @@ class Reply:
 
 # --- the child ----------------------------------------------------------------------------------
 
+_DONE = object()
 _CHILD = "import sys; sys.path.insert(0, sys.argv[2]); from tui.service import serve; serve(int(sys.argv[1]))"
 
 
@@ -167,10 +168,14 @@ def serve(fd: int) -> None:
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     waiting: deque = deque()
+    ahead: Iterator[None] = iter(())  # reading ahead for the last search, a step at a time
     try:
         while True:
-            if not waiting and not conn.poll():
-                gc.collect(1)  # between requests, not in one
+            if not waiting:
+                while not conn.poll():  # idle: read ahead while nothing is asked
+                    if _step(ahead) is _DONE:
+                        gc.collect(1)  # between requests, not in one
+                        break
                 waiting.append(conn.recv())
             while conn.poll():
                 waiting.append(conn.recv())
@@ -189,10 +194,21 @@ def serve(fd: int) -> None:
                 conn.send((number, True, value))
             if name in _FREEZE_AFTER:
                 gc.freeze()
+            # (after a search only: another request may have switched to a newer index)
+            ahead = explorer.read_ahead(args[0]) if name == "search" else iter(())
     except (EOFError, OSError):  # the app is gone
         pass
     finally:
         explorer.close()
+
+
+def _step(ahead: Iterator[None]) -> object:
+    """One step of reading ahead; _DONE once there is nothing more (or it failed: it is only
+    ever an optimisation, and the search that needs the part will say what is wrong)."""
+    try:
+        return next(ahead, _DONE)
+    except Exception:
+        return _DONE
 
 
 def _portable(err: BaseException) -> BaseException:
