@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
+import time
 
 import pytest
 
@@ -25,7 +27,7 @@ def test_it_answers_in_another_process_as_the_explorer_does(service, tui_paths):
         assert service.ask("search", "gwadar ports", limit=5) == here.search("gwadar ports", limit=5)
         assert service.ask("sector_tree", "gwadar") == here.sector_tree("gwadar")
         assert service.ask("timeline", "gwadar", None) == here.timeline("gwadar")
-        assert service.info == here.info()
+        assert service.opened() == here.info()
         assert service.ask("updating") is False
     assert service.pid not in (None, os.getpid())
 
@@ -41,23 +43,67 @@ def test_what_it_raises_is_raised_here(service, tui_paths):
     assert service.ask("search", "gwadar").total == 2  # and it goes on answering
 
 
-def test_a_search_a_newer_one_replaces_before_it_starts_is_not_run(service):
-    os.kill(service.pid, signal.SIGSTOP)  # both wait for it
+def test_what_an_older_search_asked_is_dropped_once_a_newer_one_is_asked(service):
+    os.kill(service.pid, signal.SIGSTOP)  # all of these wait for it
     try:
-        stale = service.call("search", "gwadar", skippable=True)
-        kept = service.call("article", "000_ccb5cf8ea570b8ca")  # not skippable: always run
-        newer = service.call("search", "karachi", skippable=True)
+        stale = service.call("search", "gwadar", generation=1)
+        kept = service.call("article", "000_ccb5cf8ea570b8ca")  # of no generation: always run
+        newer = service.call("search", "karachi", generation=2)
+        late = service.call("sector_tree", "gwadar", generation=1)  # sent after, but older
+        rest = service.call("search", "karachi", limit=50, generation=2)
     finally:
         os.kill(service.pid, signal.SIGCONT)
-    assert stale.wait() is None
+    assert stale.wait() is None and late.wait() is None
     assert kept.wait().info.id == "000_ccb5cf8ea570b8ca"
-    assert newer.wait().query == "karachi"
+    assert newer.wait().query == rest.wait().query == "karachi"
+
+
+_SLOW_SECOND = """
+import os, sys, time
+from multiprocessing.connection import Connection
+conn = Connection(int(sys.argv[1]))
+conn.recv()
+conn.send((0, True, "opened"))
+for _ in range(2):
+    number, name, *_ = conn.recv()
+    while name == "second" and not os.path.exists(os.environ["RELEASE"]):
+        time.sleep(0.01)
+    conn.send((number, True, name))
+"""
+
+
+def test_an_answer_that_came_is_not_held_behind_a_later_one(tui_paths, tmp_path, monkeypatch):
+    # a thread waiting for a slow answer reads the answers that come before it: it must hand them
+    # over at once, not keep them until its own comes
+    monkeypatch.setattr("tui.service._CHILD", _SLOW_SECOND)
+    monkeypatch.setenv("RELEASE", str(tmp_path / "release"))
+    service = SearchService(tui_paths)
+    try:
+        assert service.opened() == "opened"
+        first, second = service.call("first"), service.call("second")
+        got = {}
+        slow = threading.Thread(target=lambda: got.update(second=second.wait()))
+        slow.start()
+        while not service._reading:  # the slow one is the reader
+            time.sleep(0.001)
+        quick = threading.Thread(target=lambda: got.update(first=first.wait()))
+        quick.start()
+        quick.join(10)
+        assert got == {"first": "first"}  # while the second is still on its way
+        (tmp_path / "release").touch()
+        slow.join(10)
+        assert got == {"first": "first", "second": "second"}
+    finally:
+        service.close()
 
 
 def test_a_missing_index_is_an_index_problem(tui_paths):
     shutil.rmtree(tui_paths.index)
+    service = SearchService(tui_paths)  # started: it says what stopped it once asked
     with pytest.raises(IndexProblem):
-        SearchService(tui_paths)
+        service.opened()
+    with pytest.raises(IndexProblem):
+        service.ask("search", "gwadar")
 
 
 def test_a_process_that_died_is_an_index_problem_not_a_hang(service):

@@ -355,9 +355,13 @@ def cmd_bookmarks_export(args, out: Console, err: Console) -> int:
 
 
 def run_app(args, out: Console, err: Console) -> int:
+    from .service import SearchService
+
+    paths = _paths(args)
+    search = SearchService(paths)  # first: it opens the index while Textual is imported (~0.3 s)
     from .app import ExplorerApp
 
-    ExplorerApp(_paths(args)).run()
+    ExplorerApp(paths, search=search).run()
     return FOUND
 
 

@@ -5,10 +5,10 @@ so the search of a keystroke waited for that keystroke's echo to be painted, and
 paint for the search. Here an Explorer lives in a child process (``SearchService``): a request
 is sent the moment the key is handled and is answered while the app paints, on the other core.
 
-Requests are answered in the order they were sent. One marked ``skippable`` (a search, or the
-counts for one, that a newer request of the same kind makes useless) is not run if another
-skippable request is already waiting behind it: it is answered ``None``. A fast typist's stale
-searches are dropped instead of queued.
+Requests are answered in the order they were sent. A request may belong to a ``generation`` (a
+search as typed, and the rest of its results and its counts, asked after it): once the child has
+been sent a request of a newer generation it answers the older ones ``None`` without running
+them, so a fast typist's stale searches are dropped instead of queued.
 
 Nothing here imports Whoosh (the child does, through ``tui.search``) or Textual.
 """
@@ -23,18 +23,22 @@ import socket
 import subprocess
 import sys
 import threading
+import weakref
 from collections import deque
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import IndexProblem
 from .paths import Paths
+
+if TYPE_CHECKING:
+    from .search import CorpusInfo
 
 # Requests after which the child moves every object alive out of the collector's reach: the index
 # they load is long-lived, and a full collection walking it (millions of objects at 100k
 # paragraphs) paused a search for 50-130 ms.
 _FREEZE_AFTER = {"warm", "sector_tree", "timeline"}
-STOPPED = "the search process stopped; start tui again to search"
+STOPPED = "the search process stopped"
 # Allocations between two of Python's automatic collections of young objects (700 by default,
 # 5-8 of them in a search or a paint of new results, ~1.5 ms). The app's two processes collect
 # when idle instead; this many is the safety net.
@@ -42,11 +46,16 @@ YOUNG_THRESHOLD = 100_000
 
 
 class SearchService:
-    """An Explorer in a child process; ``call`` asks it something and returns a Reply at once."""
+    """An Explorer in a child process; ``call`` asks it something and returns a Reply at once.
+
+    Made, it has started the child, which opens the index meanwhile: the app starts it before it
+    imports Textual, so that the index is open by its first frame. ``opened`` waits for that.
+    """
 
     def __init__(self, paths: Paths) -> None:
-        from multiprocessing.connection import Connection  # not on the way to the first frame
+        from multiprocessing.connection import Connection
 
+        self.paths = paths
         ours, theirs = socket.socketpair()
         with ours, theirs:
             # A fresh interpreter (not a fork of this threaded one, nor multiprocessing's spawn,
@@ -59,12 +68,24 @@ class SearchService:
             self._conn = Connection(ours.detach())
         self._numbers = itertools.count(1)
         self._sending = threading.Lock()
-        self._receiving = threading.Lock()
-        self._replies: dict[int, tuple] = {}
-        self._stopped: str | None = None
+        # Answers come in order, read by one waiting thread at a time (the reader), which hands
+        # each to its Reply and wakes the others: no answer waits behind a later one.
+        self._arrived = threading.Condition()
+        self._reading = False
+        self._wanted: weakref.WeakValueDictionary[int, Reply] = weakref.WeakValueDictionary()
+        self.stopped: str | None = None  # why no more answers will come
+        self._closed = False
+        self._opened = self._reply(0)  # the child's first answer: the index opened, or why not
         try:
             self._conn.send(paths)
-            self.info = Reply(self, 0).wait()  # the child's first answer: it opened the index
+        except OSError:
+            self._stop(STOPPED)
+
+    def opened(self) -> "CorpusInfo":
+        """Wait for the child to open the index: its facts, or the error that stopped it (then
+        the child is gone)."""
+        try:
+            return self._opened.wait()
         except BaseException:
             self.close()
             raise
@@ -73,72 +94,96 @@ class SearchService:
     def pid(self) -> int | None:
         return self._process.pid
 
-    def call(self, name: str, *args: Any, skippable: bool = False, **kwargs: Any) -> "Reply":
+    def call(self, name: str, *args: Any, generation: int | None = None, **kwargs: Any) -> "Reply":
         """Send ``Explorer.name(*args, **kwargs)`` to the child now (an attribute's value if it is
         not a method); the Reply waits for its answer. Never raises: a child that is gone is
         the Reply's IndexProblem."""
-        number = next(self._numbers)
         with self._sending:
-            if self._stopped is None:
+            reply = self._reply(next(self._numbers))
+            if self.stopped is None:
                 try:
-                    self._conn.send((number, name, args, kwargs, skippable))
+                    self._conn.send((reply.number, name, args, kwargs, generation))
                 except OSError:
                     self._stop(STOPPED)
-        return Reply(self, number)
+        return reply
 
     def ask(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """``call`` and wait for the answer."""
         return self.call(name, *args, **kwargs).wait()
 
-    def _answer(self, number: int) -> tuple:
-        """The child's answer to request ``number``: (ok, value); the answers that come first,
-        to other threads' requests, are kept for them."""
+    def _reply(self, number: int) -> "Reply":
+        reply = Reply(self, number)
+        with self._arrived:
+            self._wanted[number] = reply  # an answer nobody holds a Reply for is dropped
+        return reply
+
+    def _wait(self, reply: "Reply") -> None:
+        """Until ``reply`` has its answer, or no answer can come (then IndexProblem)."""
         while True:
-            with self._receiving:
-                if number in self._replies:
-                    return self._replies.pop(number)
-                self._check()
-                try:
-                    got, ok, value = self._conn.recv()
-                except (EOFError, OSError):
+            with self._arrived:
+                while reply.answer is None and self._reading:
+                    self._arrived.wait()
+                if reply.answer is not None:
+                    return
+                if self.stopped is not None:
+                    raise IndexProblem(self.stopped)
+                self._reading = True
+            try:
+                got = self._conn.recv()  # the next answer, whoever's it is
+            except (EOFError, OSError, TypeError):  # TypeError: closed under us
+                got = None
+            with self._arrived:
+                self._reading = False
+                if got is None:
                     self._stop(STOPPED)
-                    continue
-                self._replies[got] = (ok, value)
+                    if self._closed:
+                        self._conn.close()
+                else:
+                    number, ok, value = got
+                    waiting = self._wanted.pop(number, None)
+                    if waiting is not None:
+                        waiting.answer = (ok, value)
+                self._arrived.notify_all()
 
     def _stop(self, why: str) -> None:
-        if self._stopped is None:
-            self._stopped = why
-
-    def _check(self) -> None:
-        if self._stopped is not None:
-            raise IndexProblem(self._stopped)
+        if self.stopped is None:
+            self.stopped = why
 
     def close(self) -> None:
-        """Stop the child (it closes its index) and wait for it, a second at most."""
-        if self._stopped is None:
-            try:
-                with self._sending:
-                    self._conn.send((0, "close", (), {}, False))
-            except OSError:
-                pass
-            self._stopped = "the index is closed"
+        """Stop the child. It only ever reads the index: if it does not stop at once (busy with
+        a long request), it is killed, so that quitting never waits for a search."""
+        with self._sending:
+            if self.stopped is None:
+                try:
+                    self._conn.send((0, "close", (), {}, None))
+                except OSError:
+                    pass
+            self._stop("the index is closed")
         try:
-            self._process.wait(1.0)
+            self._process.wait(0.2)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._conn.close()
+        with self._arrived:
+            self._closed = True
+            if not self._reading:  # else the reader closes it, once its recv has returned
+                self._conn.close()
 
 
 class Reply:
     """The answer to one request, once it comes."""
 
     def __init__(self, service: SearchService, number: int) -> None:
-        self._service, self._number = service, number
+        self.number = number
+        self.answer: tuple | None = None  # (ok, value) once it came
+        self._service = service
 
     def wait(self) -> Any:
-        """The value the child returned (None for a skipped request); what it raised is raised."""
-        ok, value = self._service._answer(self._number)
+        """The value the child returned (None for a request it dropped); what it raised is
+        raised. Asked again, the same."""
+        if self.answer is None:
+            self._service._wait(self)
+        ok, value = self.answer
         if not ok:
             raise value
         return value
@@ -168,6 +213,7 @@ def serve(fd: int) -> None:
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     waiting: deque = deque()
+    newest = 0  # the newest generation sent
     ahead: Iterator[None] = iter(())  # reading ahead for the last search, a step at a time
     try:
         while True:
@@ -179,19 +225,24 @@ def serve(fd: int) -> None:
                 waiting.append(conn.recv())
             while conn.poll():
                 waiting.append(conn.recv())
-            number, name, args, kwargs, skippable = waiting.popleft()
+            newest = max([newest, *(request[4] or 0 for request in waiting)])
+            number, name, args, kwargs, generation = waiting.popleft()
             if name == "close":
                 break
-            if skippable and any(later[4] for later in waiting):
-                conn.send((number, True, None))
+            if generation is not None and generation < newest:
+                conn.send((number, True, None))  # stale: a newer search has been asked for
                 continue
             try:
                 value = getattr(explorer, name)
-                value = value(*args, **kwargs) if callable(value) else value
+                answer = (number, True, value(*args, **kwargs) if callable(value) else value)
             except Exception as err:
-                conn.send((number, False, _portable(err)))
-            else:
-                conn.send((number, True, value))
+                answer = (number, False, _portable(err))
+            try:
+                conn.send(answer)
+            except (EOFError, OSError):
+                raise
+            except Exception as err:  # an answer that cannot be pickled
+                conn.send((number, False, IndexProblem(f"cannot send the answer to {name}: {err}")))
             if name in _FREEZE_AFTER:
                 gc.freeze()
             # (after a search only: another request may have switched to a newer index)

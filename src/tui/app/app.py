@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from ..bookmarks import BookmarksError, BookmarkStore, make_bookmark
 from ..paths import Paths
+from ..service import SearchService
 from ..text import shorten, strip_controls
 from .commands import ExplorerCommands
 from .keymap import keymap_path, load_keymap
@@ -52,9 +53,13 @@ class ExplorerApp(App[None]):
 
     bookmarks: reactive[tuple["Bookmark", ...]] = reactive((), init=False, always_update=True)
 
-    def __init__(self, paths: Paths, *, keymap_file: Path | None = None) -> None:
+    def __init__(self, paths: Paths, *, keymap_file: Path | None = None,
+                 search: SearchService | None = None) -> None:
         super().__init__()
         self.paths = paths
+        # The search process opens the index while Textual starts: ``search`` if the caller
+        # started it sooner still (the command line does, before importing Textual).
+        self.search_service = search if search is not None else SearchService(paths)
         self.store = BookmarkStore(paths.bookmarks)
         self._keymap_file = keymap_file
 

@@ -8,13 +8,17 @@ index from the corpus, in a worker.
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import IndexBusy, IndexProblem, QueryError
 from ..paths import Paths
-from ..service import Reply, SearchService
+from ..service import STOPPED, Reply, SearchService
+
+RESTARTS = 3  # times a Corpus starts its search process again, at most
 
 if TYPE_CHECKING:
     from ..search import ArticleText, CorpusInfo, SearchResult, SectorNode
@@ -55,73 +59,110 @@ class Facets:
 class Pending:
     """A search sent to the index; ``wait`` gives its Found, or None if a newer one replaced it."""
 
-    def __init__(self, request: Request, reply: Reply) -> None:
-        self.request, self._reply = request, reply
+    def __init__(self, request: Request, generation: int | None, reply: Reply,
+                 again: Callable[[], "Pending"] | None = None) -> None:
+        self.request, self.generation, self._reply, self._again = request, generation, reply, again
 
     def wait(self) -> Found | None:
+        """The Found; asked again (once) of a new search process if this one stopped first."""
         try:
             result = self._reply.wait()
         except QueryError as err:
             return Found(self.request, error=str(err))
+        except IndexProblem:
+            if self._again is None:
+                raise
+            return self._again().wait()
         return None if result is None else Found(self.request, result)
 
 
 class Corpus:
     """The open index, searched in its own process, and the corpus facts that do not change
-    while it is open."""
+    while it is open. A search process that stopped (killed, out of memory) is started again
+    at the next request, RESTARTS times at most."""
 
     def __init__(self, service: SearchService) -> None:
+        """Waits for ``service`` to open the index (IndexProblem or OSError if it cannot)."""
         self._service = service
-        self.info: CorpusInfo = service.info
+        self.info: CorpusInfo = service.opened()
+        self._generations = itertools.count(1)
+        self._restarting = threading.Lock()
+        self._restarts = 0
 
     @property
     def pid(self) -> int | None:
         """The search process's."""
         return self._service.pid
 
-    def ask(self, request: Request, *, limit: int, replaceable: bool = True) -> Pending:
-        """Send the search for the top ``limit`` results of ``request`` now; a newer
-        ``replaceable`` search sent before this one starts replaces it."""
-        return Pending(request, self._service.call(
-            "search", request.query, sector=request.sector, limit=limit, refs=request.refs,
-            skippable=replaceable))
+    def _live(self) -> SearchService:
+        """The search process, started again if it stopped since it was last asked something."""
+        with self._restarting:
+            if self._service.stopped == STOPPED and self._restarts < RESTARTS:
+                self._restarts += 1
+                self._service.close()
+                self._service = SearchService(self._service.paths)
+            return self._service
+
+    def ask(self, request: Request, *, limit: int, following: Pending | None = None) -> Pending:
+        """Send the search for the top ``limit`` results of ``request`` now. It begins a new
+        generation of searches, or belongs to ``following``'s (the rest of its results): the
+        search process drops what it has not started of older generations than the newest."""
+        generation = following.generation if following is not None else next(self._generations)
+        return self._search(request, limit, generation)
 
     def find(self, request: Request, *, limit: int,
              cancelled: Callable[[], bool] = lambda: False) -> Found | None:
-        """The top ``limit`` results for ``request`` (None if ``cancelled`` before it is sent)."""
+        """The top ``limit`` results for ``request``, of no generation: never dropped (None if
+        ``cancelled`` before it is sent)."""
         if cancelled():
             return None
-        return self.ask(request, limit=limit, replaceable=False).wait()
+        return self._search(request, limit, None).wait()
+
+    def _search(self, request: Request, limit: int, generation: int | None,
+                again: bool = True) -> Pending:
+        reply = self._live().call("search", request.query, sector=request.sector, limit=limit,
+                                  refs=request.refs, generation=generation)
+        return Pending(request, generation, reply,
+                       (lambda: self._search(request, limit, generation, again=False)) if again else None)
 
     def facets(self, request: Request, *, tree: bool = False, timeline: bool = False,
+               following: Pending | None = None,
                cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
-        """The sector counts and timeline for a request whose results were found (no QueryError);
-        None if ``cancelled`` before they are asked, or replaced by a newer search meanwhile."""
+        """The sector counts and timeline for a request whose results were found (no QueryError),
+        of ``following``'s generation; None if ``cancelled`` before they are asked. Each is None
+        if it was not asked, or dropped for a newer search."""
         if cancelled():
             return None
+        generation = following.generation if following is not None else None
+        service = self._live()
         try:
             return Facets(
                 request,
-                self._service.ask("sector_tree", request.query, skippable=True) if tree else None,
-                self._service.ask("timeline", request.query, request.sector, skippable=True)
+                service.ask("sector_tree", request.query, generation=generation) if tree else None,
+                service.ask("timeline", request.query, request.sector, generation=generation)
                 if timeline else None,
             )
         except QueryError:  # the index changed under the query: the next search says why
             return None
 
     def warm(self) -> None:
-        self._service.ask("warm")
+        self._live().ask("warm")
 
     def article(self, article_id: str, query: str = "") -> "ArticleText":
         try:
-            return self._service.ask("article", article_id, query)
+            return self._live().ask("article", article_id, query)
         except QueryError:  # a half-typed query must not stop the article from opening
-            return self._service.ask("article", article_id, "")
+            return self._live().ask("article", article_id, "")
 
     def refresh(self) -> bool:
-        changed = self._service.ask("refresh")
-        if changed:
-            self.info = self._service.ask("info")
+        """Switch to a newer index if another process updated it; True if it did (False if the
+        search process cannot be asked: the next search says why)."""
+        try:
+            changed = self._live().ask("refresh")
+            if changed:
+                self.info = self._live().ask("info")
+        except IndexProblem:
+            return False
         return changed
 
     def update(self, paths: Paths, progress: Callable[[int, int], None],
@@ -151,18 +192,23 @@ class Corpus:
 
     @property
     def updating(self) -> bool:
-        """Whether another process holds the index's write lock."""
-        return self._service.ask("updating")
+        """Whether another process holds the index's write lock (False if the search process
+        cannot be asked: the next search says why)."""
+        try:
+            return self._live().ask("updating")
+        except IndexProblem:
+            return False
 
     def close(self) -> None:
         self._service.close()
 
 
-def open_as_it_is(paths: Paths) -> Corpus | None:
-    """The index as it was last built, without looking at the corpus; None if there is none fit
-    to open (then :func:`open_corpus` builds or repairs it)."""
+def open_as_it_is(paths: Paths, started: SearchService | None = None) -> Corpus | None:
+    """The index as it was last built, without looking at the corpus, searched by ``started``
+    (a search process started early for ``paths``) or a new one; None if there is none fit to
+    open (then :func:`open_corpus` builds or repairs it)."""
     try:
-        return Corpus(SearchService(paths))
+        return Corpus(started or SearchService(paths))
     except (IndexProblem, OSError):
         return None
 

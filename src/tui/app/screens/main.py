@@ -1,7 +1,8 @@
 """The main screen: sectors and timeline on the left, search and results in the centre, reader right.
 
-It owns the open corpus and the current request (query, sector, event), runs every query in a
-worker, drops answers to requests that are no longer current, and wires the panes' messages.
+It owns the open corpus and the current request (query, sector, event), sends every query to
+the search process (app/corpus.py) and waits for it in a worker, drops answers to requests that
+are no longer current, and wires the panes' messages.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ class MainScreen(Screen):
         self.watch(self.app, "bookmarks", self._mark_bookmarks)
         # Called as the keystroke edits the text, so its search is sent before its echo is painted.
         self.watch(self.search_pane.input, "value", self._query_typed, init=False)
-        # The first frame first: opening a large index in the worker holds the interpreter for
-        # much of the time the UI thread would take to paint it.
+        # The search process is opening the index meanwhile (ExplorerApp started it); the worker
+        # waits for it, after the first frame (and builds the index if there is none).
         self.call_after_refresh(self.open_index)
 
     # --- the panes ---------------------------------------------------------------------------
@@ -197,7 +198,8 @@ class MainScreen(Screen):
         paragraphs that look takes longer than opening the index and the first search together.
         """
         call = self.app.call_from_thread
-        corpus = open_as_it_is(self.app.paths)
+        started, self.app.search_service = self.app.search_service, None  # the corpus owns it now
+        corpus = open_as_it_is(self.app.paths, started)
         if corpus is None:
             corpus = open_corpus(self.app.paths, progress=self._progress_from_thread,
                                  notice=self._index_notice)
@@ -349,7 +351,7 @@ class MainScreen(Screen):
             painted.wait(PAINT_WAIT)
             if worker.is_cancelled:
                 return
-            found = self.corpus.ask(request, limit=RESULTS_LIMIT).wait()
+            found = self.corpus.ask(request, limit=RESULTS_LIMIT, following=pending).wait()
             if found is None or worker.is_cancelled:
                 return
             painted = threading.Event()  # the first's may yet be set, by a paint it gave up on
@@ -360,7 +362,8 @@ class MainScreen(Screen):
         if not self._typing_paused(worker):
             return
         for asked in ({"tree": True} if tree else None, {"timeline": True} if timeline else None):
-            facets = asked and self.corpus.facets(request, **asked, cancelled=cancelled)
+            facets = asked and self.corpus.facets(request, **asked, following=pending,
+                                                  cancelled=cancelled)
             if facets and not worker.is_cancelled:  # one request each: a search waits less
                 self.app.call_from_thread(self._show_facets, facets)
 
