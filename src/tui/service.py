@@ -34,9 +34,10 @@ from .paths import Paths
 if TYPE_CHECKING:
     from .search import CorpusInfo
 
-# Requests after which the child moves every object alive out of the collector's reach: the index
-# they load is long-lived, and a full collection walking it (millions of objects at 100k
-# paragraphs) paused a search for 50-130 ms.
+# Requests after the first of which the child moves every object alive out of the collector's
+# reach: the index they load is long-lived, and a full collection walking it (millions of objects
+# at 100k paragraphs) paused a search for 50-130 ms. Only the first: what is frozen is never
+# collected, and each request leaves some garbage.
 _FREEZE_AFTER = {"warm", "sector_tree", "timeline"}
 STOPPED = "the search process stopped"
 # Allocations between two of Python's automatic collections of young objects (700 by default,
@@ -214,6 +215,7 @@ def serve(fd: int) -> None:
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     waiting: deque = deque()
     newest = 0  # the newest generation sent
+    frozen_after: set[str] = set()
     ahead: Iterator[None] = iter(())  # reading ahead for the last search, a step at a time
     try:
         while True:
@@ -243,7 +245,8 @@ def serve(fd: int) -> None:
                 raise
             except Exception as err:  # an answer that cannot be pickled
                 conn.send((number, False, IndexProblem(f"cannot send the answer to {name}: {err}")))
-            if name in _FREEZE_AFTER:
+            if name in _FREEZE_AFTER - frozen_after:
+                frozen_after.add(name)
                 gc.freeze()
             # (after a search only: another request may have switched to a newer index)
             ahead = explorer.read_ahead(args[0]) if name == "search" else iter(())
