@@ -44,6 +44,7 @@ STOPPED = "the search process stopped"
 # 5-8 of them in a search or a paint of new results, ~1.5 ms). The app's two processes collect
 # when idle instead; this many is the safety net.
 YOUNG_THRESHOLD = 100_000
+QUIET = 0.03  # seconds the child leaves the machine to the app after an answer, before its own work
 
 
 class SearchService:
@@ -219,11 +220,15 @@ def serve(fd: int) -> None:
     ahead: Iterator[None] = iter(())  # reading ahead for the last search, a step at a time
     try:
         while True:
-            if not waiting:
-                while not conn.poll():  # idle: read ahead while nothing is asked
+            # Idle: once the app has had QUIET to take the answer in and paint it (work here
+            # meanwhile slowed its paint: two processes share the machine), collect the young
+            # garbage and read ahead, a step at a time while nothing is asked.
+            if not waiting and not conn.poll(QUIET):
+                while not conn.poll():
                     if _step(ahead) is _DONE:
-                        gc.collect(1)  # between requests, not in one
+                        gc.collect(1)
                         break
+            if not waiting:
                 waiting.append(conn.recv())
             while conn.poll():
                 waiting.append(conn.recv())
