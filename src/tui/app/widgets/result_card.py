@@ -34,7 +34,8 @@ class ResultCard(Card):
     def __init__(self, hit: "Hit", *, bookmarked: bool = False) -> None:
         self.hit = hit
         self.bookmarked = bookmarked
-        self._snippet: tuple[int, Text, Content] | None = None  # for the last width asked
+        self._snippet: tuple[int, Text] | None = None  # for the last width asked
+        self._content: Content | None = None  # of that snippet, once drawn
 
     @cached_property
     def title(self) -> Text:
@@ -50,21 +51,26 @@ class ResultCard(Card):
     def snippet_at(self, width: int) -> Text:
         """The paragraph around its first match, for a card ``width`` cells wide: about a line
         before the match, so that it falls in the first two of the SNIPPET_LINES lines."""
-        return self._window(width)[0]
-
-    def _window(self, width: int) -> tuple[Text, Content]:
         if self._snippet is None or self._snippet[0] != width:
             text = snippet(self.hit.text, self.hit.highlights, width=(SNIPPET_LINES + 1) * width,
                            before=max(width - 2, 0))  # the "…" in front, and a space to break at
-            self._snippet = (width, text, Content.from_rich_text(text))
-        return self._snippet[1:]
+            self._snippet, self._content = (width, text), None
+        return self._snippet[1]
+
+    def _snippet_content(self, width: int) -> Content:
+        """The snippet as Textual draws it: made only for the cards drawn, not for every card
+        whose height the list asks (all of them, on every new page)."""
+        text = self.snippet_at(width)
+        if self._content is None:
+            self._content = Content.from_rich_text(text)
+        return self._content
 
     @cached_property
     def sectors(self) -> Text | None:
         return safe("  ".join(self.hit.sectors), "dim cyan") if self.hit.sectors else None
 
     def get_height(self, rules: "RulesMap", width: int) -> int:
-        return 2 + (self.heading is not None) + (self.sectors is not None) + self._snippet_height(width)
+        return 2 + bool(self.hit.heading) + bool(self.hit.sectors) + self._snippet_height(width)
 
     def _snippet_height(self, width: int) -> int:
         width = max(width, 1)
@@ -78,7 +84,7 @@ class ResultCard(Card):
         return len(self._snippet_lines(width))
 
     def _snippet_lines(self, width: int) -> list[Content]:
-        lines = self._window(width)[1].wrap(width)
+        lines = self._snippet_content(width).wrap(width)
         if len(lines) > SNIPPET_LINES:
             lines = lines[:SNIPPET_LINES]
             lines[-1] = lines[-1].rstrip().truncate(width - 1) + "…"
