@@ -322,7 +322,7 @@ async def test_a_stale_answer_is_dropped(make_app, settle):
         assert status(app) == "2 paragraphs"
         tree = app.screen.query_one(SectorTree)
         counts = str(tree.root.label)
-        facets = screen.corpus.facets(stale_request, tree=True, timeline=True)
+        facets = screen.corpus.facets(stale_request, tree=True, timeline=100)
         screen._show_facets(facets)  # so are its sector counts and timeline
         assert str(tree.root.label) == counts
 
@@ -436,20 +436,22 @@ async def test_a_large_timeline_shows_the_events_around_the_visit(make_app, sett
     little before the visit, and says how many it leaves out on each side."""
     import datetime as dt
 
-    from tui.timeline import Event, Source
+    from tui.timeline import Event, Source, page_around
 
     def event(day: dt.date) -> Event:
         return Event(day, "day", (), f"something on {day}", (Source(f"a:{day.toordinal()}", (0, 1), "x"),))
 
     first_day = dt.date(2025, 1, 1)
     events = [event(first_day + dt.timedelta(days=n)) for n in range(1000)]  # to 2027-09-27
+    window = {"start": "2026-02-03", "end": "2026-02-04"}
+    page = page_around(events, window, 100)  # as the search process sends it
     app = make_app()
     async with started(app, settle) as pilot:
         timeline = app.screen.query_one(TimelineList)
-        timeline.show(events, {"start": "2026-02-03", "end": "2026-02-04"})
+        timeline.show(page, window)
         await settle(pilot)
         ids = [timeline.get_option_at_index(i).id for i in range(timeline.option_count)]
-        shown = [events[int(i)] for i in ids if i is not None]
+        shown = [page.events[int(i)] for i in ids if i is not None]
         assert len(shown) == 100 and shown[0].date < dt.date(2026, 2, 3) < shown[-1].date
         first_in_window = next(n for n, e in enumerate(shown) if e.date == dt.date(2026, 2, 3))
         assert first_in_window == 25  # a quarter of the pane before the visit

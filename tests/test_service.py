@@ -27,6 +27,9 @@ def test_it_answers_in_another_process_as_the_explorer_does(service, tui_paths):
         assert service.ask("search", "gwadar ports", limit=5) == here.search("gwadar ports", limit=5)
         assert service.ask("sector_tree", "gwadar") == here.sector_tree("gwadar")
         assert service.ask("timeline", "gwadar", None) == here.timeline("gwadar")
+        page = service.ask("timeline_page", "", None, 3)
+        assert page.events == tuple(here.timeline()[page.first:page.first + 3])
+        assert page.total == len(here.timeline()) > 3
         assert service.opened() == here.info()
         assert service.ask("updating") is False
     assert service.pid not in (None, os.getpid())

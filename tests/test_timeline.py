@@ -205,3 +205,19 @@ def test_describe_date(given, said):
 def test_describe_date_reads_mentions_too():
     mention = DateMention(0, 7, "Tuesday", date(2026, 2, 3), "day")
     assert describe_date(mention) == "3 Feb 2026"
+
+
+def test_a_timeline_page_is_the_events_around_the_visit_or_all_of_a_short_one():
+    import datetime as dt
+
+    from tui.timeline import Event, page_around
+
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(60)]
+    events = [Event(day, "day", (), str(day), ()) for day in days]
+    window = {"start": "2026-02-03", "end": "2026-02-04"}  # the 34th event
+    assert page_around(events, window, 100).events == tuple(events)  # short: all of it
+    page = page_around(events, window, 20)
+    assert (page.first, page.total, len(page.events)) == (33 - 5, 60, 20)  # a quarter before
+    assert page_around(events, None, 20).first == 0  # no window: from the first
+    late = {"start": "2027-01-01", "end": "2027-01-02"}
+    assert page_around(events, late, 20).events == tuple(events[-20:])  # after them all

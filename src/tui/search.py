@@ -14,7 +14,7 @@ from . import index as _index
 from .index import BuildReport, Docs, IndexBusy, IndexProblem, QueryError
 from .ingest import CorpusError
 from .paths import Paths
-from .timeline import Event
+from .timeline import Event, TimelinePage, page_around
 
 __all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "ArticleText",
            "QueryError", "IndexBusy", "IndexProblem", "CorpusError", "BuildReport", "Event"]
@@ -265,6 +265,11 @@ class Explorer:
         if not (query or "").strip() and not sector:
             return self._index.events()
         return self._index.events_within(self._allowed(self._parse(query or ""), sector, None))
+
+    def timeline_page(self, query: str | None = None, sector: str | None = None,
+                      limit: int = 100) -> TimelinePage:
+        """``timeline`` cut to ``limit`` events around the visit window: what a pane shows."""
+        return page_around(self.timeline(query, sector), self._index.manifest.window, limit)
 
     # helpers
 

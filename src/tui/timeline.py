@@ -82,6 +82,27 @@ class Event:
                    from_iso(data.get("end_date")))
 
 
+@dataclass(frozen=True)
+class TimelinePage:
+    """Some of a timeline's events: ``events`` are those from position ``first`` of ``total``."""
+
+    events: tuple[Event, ...]
+    first: int
+    total: int
+
+
+def page_around(events: Sequence[Event], window: dict | None, limit: int) -> TimelinePage:
+    """At most ``limit`` of the date-ordered ``events``: from a little before the visit window
+    (a quarter of them before it), or from the first event without a window. A large archive has
+    tens of thousands; a pane shows a hundred."""
+    start = 0
+    if len(events) > limit and window:
+        start = next((i for i, event in enumerate(events)
+                      if event.date and event.date.isoformat() >= window["start"]), len(events))
+        start = min(max(0, start - limit // 4), len(events) - limit)
+    return TimelinePage(tuple(events[start:start + limit]), start, len(events))
+
+
 def paragraph_mentions(paragraph: Paragraph, article_date: date | None,
                        window: EventWindow | None) -> list[DateMention]:
     """The dates of one paragraph; the window stands in only where the article has no date."""

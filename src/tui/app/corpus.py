@@ -22,7 +22,7 @@ RESTARTS = 3  # times a Corpus starts its search process again, at most
 
 if TYPE_CHECKING:
     from ..search import ArticleText, CorpusInfo, SearchResult, SectorNode
-    from ..timeline import Event
+    from ..timeline import Event, TimelinePage
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Facets:
 
     request: Request
     tree: "SectorNode | None" = None
-    events: "list[Event] | None" = None
+    timeline: "TimelinePage | None" = None
 
 
 class Pending:
@@ -125,12 +125,14 @@ class Corpus:
         return Pending(request, generation, reply,
                        (lambda: self._search(request, limit, generation, again=False)) if again else None)
 
-    def facets(self, request: Request, *, tree: bool = False, timeline: bool = False,
+    def facets(self, request: Request, *, tree: bool = False, timeline: int = 0,
                following: Pending | None = None,
                cancelled: Callable[[], bool] = lambda: False) -> Facets | None:
-        """The sector counts and timeline for a request whose results were found (no QueryError),
-        of ``following``'s generation; None if ``cancelled`` before they are asked. Each is None
-        if it was not asked, or dropped for a newer search."""
+        """The sector counts and ``timeline`` events around the visit (the page a pane shows:
+        the whole timeline of a large archive, sent from the search process, doubled the app's
+        memory) for a request whose results were found (no QueryError), of ``following``'s
+        generation; None if ``cancelled`` before they are asked. Each is None if it was not
+        asked, or dropped for a newer search."""
         if cancelled():
             return None
         generation = following.generation if following is not None else None
@@ -139,8 +141,8 @@ class Corpus:
             return Facets(
                 request,
                 service.ask("sector_tree", request.query, generation=generation) if tree else None,
-                service.ask("timeline", request.query, request.sector, generation=generation)
-                if timeline else None,
+                service.ask("timeline_page", request.query, request.sector, timeline,
+                            generation=generation) if timeline else None,
             )
         except QueryError:  # the index changed under the query: the next search says why
             return None

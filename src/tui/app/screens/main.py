@@ -34,7 +34,7 @@ from ..widgets.reader import Reader
 from ..widgets.results import ResultsList
 from ..widgets.search_pane import SearchPane
 from ..widgets.sector_tree import SectorTree
-from ..widgets.timeline import TimelineList, describe_event_date
+from ..widgets.timeline import SHOWN, TimelineList, describe_event_date
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
@@ -361,7 +361,7 @@ class MainScreen(Screen):
         painted.wait(PAINT_WAIT)
         if not self._typing_paused(worker):
             return
-        for asked in ({"tree": True} if tree else None, {"timeline": True} if timeline else None):
+        for asked in ({"tree": True} if tree else None, {"timeline": SHOWN} if timeline else None):
             facets = asked and self.corpus.facets(request, **asked, following=pending,
                                                   cancelled=cancelled)
             if facets and not worker.is_cancelled:  # one request each: a search waits less
@@ -421,7 +421,7 @@ class MainScreen(Screen):
         gc.collect(1)
 
     def _show_facets(self, facets: Facets) -> None:
-        if not self._frozen and facets.events is not None:
+        if not self._frozen and facets.timeline is not None:
             self._frozen = True
             self._keep_out_of_the_collector()
         if facets.request != self.request:
@@ -429,9 +429,9 @@ class MainScreen(Screen):
         if facets.tree is not None:
             self._tree_for = facets.request.query
             self.query_one(SectorTree).show(facets.tree)
-        if facets.events is not None:
+        if facets.timeline is not None:
             self._timeline_for = (facets.request.query, facets.request.sector)
-            self.query_one(TimelineList).show(facets.events, self.corpus.info.window)
+            self.query_one(TimelineList).show(facets.timeline, self.corpus.info.window)
 
     def _status(self, found: Found) -> Text:
         result, request = found.result, found.request

@@ -20,7 +20,7 @@ from .paged_option_list import PagedOptionList
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
 
-    from ...timeline import Event
+    from ...timeline import Event, TimelinePage
 
 # Flags worth a word of their own; "later", "earlier" and "deadline" are in describe_date's text.
 MARKED_FLAGS = ("inferred", "approximate")
@@ -41,19 +41,6 @@ def in_window(event: "Event", window: dict | None) -> bool:
     """Whether a day-precise event falls inside the visit window."""
     return bool(window and event.date and event.precision == "day"
                 and window["start"] <= event.date.isoformat() <= window["end"])
-
-
-def around_window(events: "list[Event]", window: dict | None, limit: int = SHOWN) -> range:
-    """Which of the date-ordered ``events`` to show: at most ``limit``, from a little before the
-    visit window (from the first event, without a window)."""
-    if len(events) <= limit:
-        return range(len(events))
-    start = 0
-    if window:
-        start = next((i for i, event in enumerate(events)
-                      if event.date and event.date.isoformat() >= window["start"]), len(events))
-        start = min(max(0, start - limit // 4), len(events) - limit)
-    return range(start, start + limit)
 
 
 class TimelineList(PagedOptionList):
@@ -81,20 +68,19 @@ class TimelineList(PagedOptionList):
         self.events: list[Event] = []
         self._card_heights: dict[tuple[str, int], int] = {}  # the event cards' heights, by label and width
 
-    def show(self, events: list["Event"], window: dict | None) -> None:
-        """Replace the list with ``events``, under one heading per date as a reader says it.
+    def show(self, page: "TimelinePage", window: dict | None) -> None:
+        """Replace the list with ``page``'s events, under one heading per date as a reader says it.
 
-        A large archive has more events than a pane can hold: the pane shows those around the
-        visit window and says how many are before and after it.
+        A large archive has more events than a pane can hold: the page is those around the visit
+        window (at most SHOWN), and the pane says how many are before and after it.
         """
-        self.events = list(events)
-        shown = around_window(self.events, window)
+        self.events = list(page.events)
+        later = page.total - page.first - len(self.events)
         options: list[Option] = []
-        if shown.start:
-            options.append(self._more(f"▲ {plural(shown.start, 'earlier event')}"))
+        if page.first:
+            options.append(self._more(f"▲ {plural(page.first, 'earlier event')}"))
         heading = None
-        for index in shown:
-            event = self.events[index]
+        for index, event in enumerate(self.events):
             when = describe_event_date(event)
             if when != heading:
                 heading = when
@@ -104,14 +90,14 @@ class TimelineList(PagedOptionList):
                     ("▌ " if inside else "  "), (f" {when} " if inside else when, style),
                     (" visit" if inside else "", "magenta")), disabled=True))
             options.append(Option(self._prompt(event), id=str(index)))
-        if shown.stop < len(self.events):
-            options.append(self._more(f"▼ {plural(len(self.events) - shown.stop, 'later event')}"))
+        if later:
+            options.append(self._more(f"▼ {plural(later, 'later event')}"))
         if not options:
             options.append(Option(Text("no dated events match", style="dim italic"), disabled=True))
         self.set_options(options)
-        total = plural(len(self.events), "event")
-        self.border_subtitle = (total if len(shown) == len(self.events)
-                                else f"{len(shown):,} of {total}") if self.events else ""
+        total = plural(page.total, "event")
+        self.border_subtitle = (total if len(self.events) == page.total
+                                else f"{len(self.events):,} of {total}") if self.events else ""
         if self.events:
             self.action_first()
 
