@@ -103,9 +103,9 @@ def test_an_answer_that_came_is_not_held_behind_a_later_one(tui_paths, tmp_path,
 def test_a_missing_index_is_an_index_problem(tui_paths):
     shutil.rmtree(tui_paths.index)
     service = SearchService(tui_paths)  # started: it says what stopped it once asked
-    with pytest.raises(IndexProblem):
+    with pytest.raises(IndexProblem, match="no index"):
         service.opened()
-    with pytest.raises(IndexProblem):
+    with pytest.raises(IndexProblem, match="no index"):  # why, not just that it stopped
         service.ask("search", "gwadar")
 
 
@@ -122,3 +122,17 @@ def test_closing_it_ends_the_process(service):
     assert service._process.poll() is not None
     with pytest.raises(IndexProblem, match="closed"):
         service.ask("search", "gwadar")
+
+
+def test_a_search_process_started_again_on_a_removed_index_says_why(tui_paths):
+    from tui.app.corpus import Corpus, Request
+
+    corpus = Corpus(SearchService(tui_paths))
+    try:
+        os.kill(corpus.pid, signal.SIGKILL)
+        shutil.rmtree(tui_paths.index)
+        with pytest.raises(IndexProblem, match="no index"):
+            corpus.find(Request("gwadar"), limit=5)
+        assert corpus.updating is False and corpus.refresh() is False  # the watch stays quiet
+    finally:
+        corpus.close()

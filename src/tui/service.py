@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 
 # Requests after the first of which the child moves every object alive out of the collector's
 # reach: the index they load is long-lived, and a full collection walking it (millions of objects
-# at 100k paragraphs) paused a search for 50-130 ms. Only the first: what is frozen is never
-# collected, and each request leaves some garbage.
-_FREEZE_AFTER = {"warm", "sector_tree", "timeline"}
+# at 100k paragraphs) paused a search for 50-130 ms. Only the first (for each open index): what
+# is frozen is never collected, and each request leaves some garbage.
+_FREEZE_AFTER = {"warm", "sector_tree", "timeline", "timeline_page"}
 STOPPED = "the search process stopped"
 # Allocations between two of Python's automatic collections of young objects (700 by default,
 # 5-8 of them in a search or a paint of new results, ~1.5 ms). The app's two processes collect
@@ -132,19 +132,21 @@ class SearchService:
                 self._reading = True
             try:
                 got = self._conn.recv()  # the next answer, whoever's it is
-            except (EOFError, OSError, TypeError):  # TypeError: closed under us
+            except Exception:  # gone (EOFError, OSError), or an answer that cannot be read
                 got = None
             with self._arrived:
                 self._reading = False
                 if got is None:
                     self._stop(STOPPED)
-                    if self._closed:
-                        self._conn.close()
                 else:
                     number, ok, value = got
+                    if number == 0 and not ok:  # it could not open the index: say why, not
+                        self._stop(str(value) or type(value).__name__)  # "stopped"
                     waiting = self._wanted.pop(number, None)
                     if waiting is not None:
                         waiting.answer = (ok, value)
+                if self._closed:  # close() left the connection to this reader
+                    self._conn.close()
                 self._arrived.notify_all()
 
     def _stop(self, why: str) -> None:
@@ -253,6 +255,9 @@ def serve(fd: int) -> None:
             if name in _FREEZE_AFTER - frozen_after:
                 frozen_after.add(name)
                 gc.freeze()
+            elif name == "refresh" and answer[2] is True:  # a newer index: the old one's
+                gc.unfreeze()  # objects may be garbage now, the new one's to freeze
+                frozen_after.clear()
             # (after a search only: another request may have switched to a newer index)
             ahead = explorer.read_ahead(args[0]) if name == "search" else iter(())
     except (EOFError, OSError):  # the app is gone

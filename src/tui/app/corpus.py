@@ -88,6 +88,7 @@ class Corpus:
         self._generations = itertools.count(1)
         self._restarting = threading.Lock()
         self._restarts = 0
+        self._restarted = False  # its facts not yet asked again (the index may have changed)
 
     @property
     def pid(self) -> int | None:
@@ -101,6 +102,7 @@ class Corpus:
                 self._restarts += 1
                 self._service.close()
                 self._service = SearchService(self._service.paths)
+                self._restarted = True
             return self._service
 
     def ask(self, request: Request, *, limit: int, following: Pending | None = None) -> Pending:
@@ -161,8 +163,10 @@ class Corpus:
         search process cannot be asked: the next search says why)."""
         try:
             changed = self._live().ask("refresh")
-            if changed:
-                self.info = self._live().ask("info")
+            if changed or self._restarted:  # a search process started again opened the index
+                info = self._live().ask("info")  # as it is now: has it changed since?
+                changed = changed or info != self.info
+                self.info, self._restarted = info, False
         except IndexProblem:
             return False
         return changed
