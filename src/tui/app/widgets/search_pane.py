@@ -30,7 +30,9 @@ class SearchPane(Vertical):
             self.query = query
 
     def compose(self) -> ComposeResult:
-        yield QueryInput(placeholder=PLACEHOLDER, id="query", select_on_focus=False)
+        # No validators, so no validation: Input's would add a "-valid" class on the first key,
+        # restyling the box before the key's search was sent.
+        yield QueryInput(placeholder=PLACEHOLDER, id="query", select_on_focus=False, validate_on=())
         yield Static(Text("opening the index…", style="dim"), id="status", markup=False)
 
     @property
