@@ -266,9 +266,9 @@ class Explorer:
             return self._index.events()
         return self._index.events_within(self._allowed(self._parse(query or ""), sector, None))
 
-    def timeline_page(self, query: str | None = None, sector: str | None = None,
-                      limit: int = 100) -> TimelinePage:
-        """``timeline`` cut to ``limit`` events around the visit window: what a pane shows."""
+    def timeline_page(self, query: str | None, sector: str | None, limit: int) -> TimelinePage:
+        """``timeline`` cut to ``limit`` events around the visit window: what a pane shows (the
+        app's pane says how many: timeline widget's SHOWN)."""
         return page_around(self.timeline(query, sector), self._index.manifest.window, limit)
 
     # helpers
