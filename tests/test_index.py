@@ -302,3 +302,52 @@ def test_highlights_fold_only_words_that_can_match_and_miss_none(text, query):
     every = [m.span() for m in analysis._TOKENS.finditer(text)
              if (w := analysis._fold(m.group())) is not None and w in words]
     assert analysis.highlight_spans(text, words) == every
+
+
+def _plain_events(corpus: Path) -> list[dict]:
+    """The timeline as tui.timeline.build_events makes it, straight from the files."""
+    from tui import dates, ingest, timeline
+
+    window, _ = dates.load_window(corpus)
+    mentions = [(p, timeline.paragraph_mentions(p, article.date, window))
+                for article in ingest.read_corpus(corpus).articles for p in article.paragraphs]
+    return [event.to_dict() for event in timeline.build_events(mentions)]
+
+
+def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tmp_path):
+    """Many articles telling the same few things on the same dates, some dated by the window
+    only: the index's timeline (merged by date key and term, gathered in place) is the plain
+    quadratic build_events', after a full build and after an update."""
+    import random
+
+    rng = random.Random(7)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "corpus.toml", corpus / "corpus.toml")
+    said = ["The ministers signed the {0} treaty on Tuesday.",
+            "On Tuesday the {0} treaty was signed by the ministers.",
+            "Work on the {0} pipeline will resume in March.",
+            "The {0} pipeline talks resume in March, officials said.",
+            "Trade in {0} should reach $1 billion within the next year.",
+            "A {0} storm closed the airport on 3 February."]
+    things = ["railway", "gas", "wheat", "copper"]
+    for number in range(40):
+        undated = number % 5 == 0  # its dates come from the window, inferred
+        lines = ["The corridor summit closed on 3 February."] if undated else ["date 2026-02-04"]
+        lines += [rng.choice(said).format(rng.choice(things)) for _ in range(4)]
+        (corpus / f"a{number:02}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    paths = Paths(corpus, tmp_path / "index", tmp_path / "bookmarks.toml")
+
+    build(paths)
+    with Explorer.open(paths, build=False) as explorer:
+        built = [event.to_dict() for event in explorer.timeline()]
+    assert built == _plain_events(corpus)
+    assert max(len(event["sources"]) for event in built) >= 5  # merging was put to work
+    assert any(len(event["sources"]) > 1 and "inferred" in event["flags"] for event in built)
+
+    with (corpus / "a07.txt").open("a", encoding="utf-8") as handle:
+        handle.write("The ministers signed the gas treaty on Tuesday.\n")
+    (corpus / "a12.txt").unlink()
+    assert build(paths).reindexed == ["a07"]
+    with Explorer.open(paths, build=False) as explorer:
+        assert [event.to_dict() for event in explorer.timeline()] == _plain_events(corpus)

@@ -162,10 +162,14 @@ def _same_report(one: _Draft, other: _Draft) -> bool:
 
 def _agree(one: _Draft, other: _Draft) -> bool:
     """_same_report for two drafts already known to have the same date key, and a date."""
-    if one.articles & other.articles:
-        return False
-    shared = len(one.terms & other.terms)
-    return shared > 0 and shared >= min(MIN_SHARED_TERMS, len(one.terms), len(other.terms))
+    return not one.articles & other.articles and _enough_shared(
+        len(one.terms & other.terms), len(one.terms), len(other.terms))
+
+
+def _enough_shared(shared: int, terms: int, other_terms: int) -> bool:
+    """Whether two clauses of ``terms`` and ``other_terms`` key terms, ``shared`` of them the
+    same, tell the same thing."""
+    return shared > 0 and shared >= min(MIN_SHARED_TERMS, terms, other_terms)
 
 
 def _date_key(event: Event) -> tuple:
@@ -177,11 +181,16 @@ def _date_key(event: Event) -> tuple:
 def _merged(one: _Draft, other: _Draft) -> _Draft:
     """Both drafts as one; the merged date is inferred only if every source's was."""
     inferred = INFERRED in one.event.flags and INFERRED in other.event.flags
-    flags = _date_key(one.event)[3] + ((INFERRED,) if inferred else ())
-    base = one.event  # replace(one.event, flags=..., sources=...), without its cost
-    event = Event(base.date, base.precision, tuple(sorted(flags)), base.label,
-                  base.sources + other.event.sources, base.end_date)
-    return _Draft(event, one.terms | other.terms, one.articles | other.articles)
+    return _Draft(_merged_event(one.event, other.event.sources, inferred),
+                  one.terms | other.terms, one.articles | other.articles)
+
+
+def _merged_event(base: Event, sources: Sequence[Source], inferred: bool) -> Event:
+    """``base`` with ``sources`` after its own, its date ``inferred`` or not."""
+    flags = _date_key(base)[3] + ((INFERRED,) if inferred else ())
+    # replace(base, flags=..., sources=...), without its cost
+    return Event(base.date, base.precision, tuple(sorted(flags)), base.label,
+                 base.sources + tuple(sources), base.end_date)
 
 
 def _timeline_order(event: Event) -> tuple:
