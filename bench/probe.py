@@ -206,9 +206,9 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
     """The app headless (Textual's Pilot): start-up, then keystroke-to-results-painted.
 
     Each key goes to the app as the terminal driver delivers it (no Pilot waiting in between);
-    the latency is from then to the end of the first screen update computed after the results
-    list took the new results: what a terminal would be sent. Between keys the app is let go
-    idle, as between a typist's keys.
+    the latency is from then to the end of the first screen update that draws the results list
+    after it took the new results (or the status line, when the list stayed as it was): what a
+    terminal would be sent. Between keys the app is let go idle, as between a typist's keys.
     """
     import asyncio
 
@@ -230,20 +230,37 @@ def mode_app(corpus: str, index: str, keys: str) -> None:
             await pilot.pause()
             out["interactive"] = since_spawn()
             results = screen.results
+            status = screen.query_one("#status")
             shown: dict[str, float] = {}
             painted: dict[str, float] = {}
-            waiting: list[str] = []  # queries shown but not yet painted
+            waiting: list[tuple] = []  # (query, the widget to draw it), shown but not yet painted
+            drawn: set = set()  # the widgets drawn in the screen update under way
             show, refresh = results.show, screen._compositor_refresh
 
             def timed_show(result, **options):
-                show(result, **options)
+                changed = show(result, **options)
                 shown.setdefault(result.query, time.perf_counter())
-                waiting.append(result.query)
+                waiting.append((result.query, results if changed else status))
+                return changed
 
             def timed_refresh():
+                drawn.clear()
                 refresh()
-                while waiting:
-                    painted.setdefault(waiting.pop(), time.perf_counter())
+                for query, widget in list(waiting):  # a paint may not yet hold what was shown
+                    if widget in drawn:
+                        painted.setdefault(query, time.perf_counter())
+                        waiting.remove((query, widget))
+
+            def noting_drawn(widget):
+                render_lines = widget.render_lines
+
+                def drawing(crop):
+                    drawn.add(widget)
+                    return render_lines(crop)
+                widget.render_lines = drawing
+
+            noting_drawn(results)
+            noting_drawn(status)
 
             results.show, screen._compositor_refresh = timed_show, timed_refresh
             finds: list[float] = []  # the query API's share: a search from sent to answered
