@@ -204,6 +204,33 @@ def test_answers_equal_whooshs_own_on_an_index_with_deletions(paths, with_deleti
     ix.close()
 
 
+def test_an_index_written_compressed_answers_the_same_once_updated(paths, monkeypatch):
+    """Posting blocks are written uncompressed now; an index written before (zlib, level 3) and
+    updated since has blocks of both kinds, each saying which it is."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.qparser import AndGroup, MultifieldParser
+
+    from tui.index import whoosh_io
+
+    with monkeypatch.context() as before:
+        before.setattr(whoosh_io.MemoCodec, "__init__", lambda codec: W3Codec.__init__(codec))
+        build(paths)
+    with (paths.corpus / f"{SECOND}.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nThe two countries signed a zanzibar accord on trade and energy.\n")
+    build(paths)
+    ix = whoosh_index.open_dir(str(paths.index / "data"))
+    assert sorted(segment.codec()._compression for segment in ix._segments()) == [0, 3]
+    parser = MultifieldParser(["text", "heading"], schema=ix.schema, group=AndGroup)
+    with ix.searcher() as searcher, Explorer.open(paths, build=False) as explorer:
+        for text in ["pakistan", "zanzibar OR gwadar", '"two countries"', "kazakh*"]:
+            plain = [(searcher.stored_fields(hit.docnum)["ref"], round(hit.score, 9))
+                     for hit in searcher.search(parser.parse(text), limit=None)]
+            found = explorer.search(text, limit=None).hits
+            assert [(hit.ref, round(hit.score, 9)) for hit in found] == plain, text
+    ix.close()
+
+
 def test_words_and_or_are_scored_without_matchers_to_the_same_floats(with_deletions):
     # query_scores works plain words, ANDs and ORs out from the kept postings; Whoosh's matcher
     # tree adds the same floats in the order it pairs them (by estimated size, then by matcher

@@ -8,8 +8,9 @@ phrases and AND/OR/ANDNOT; any other matcher (NOT, ...) is run by Whoosh itself.
 
 What a word's postings give does not change while a searcher is open, so each word's documents
 (as a bit set) and term frequencies are read once and kept (:class:`PostingCache`, bounded by
-size), and so is each phrase's set of documents: decoding a posting block (zlib, then a pickle)
-was most of a query's time, and the app asks for the same words keystroke after keystroke.
+size), and so is each phrase's set of documents: decoding a posting block (a pickle, after zlib
+in segments written compressed) was most of a query's time, and the app asks for the same words
+keystroke after keystroke.
 """
 
 from __future__ import annotations
