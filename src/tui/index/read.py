@@ -9,7 +9,7 @@ import heapq
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import islice
+from itertools import compress, islice
 from pathlib import Path
 
 from whoosh.query import Every, Query, Term
@@ -306,17 +306,16 @@ class CorpusIndex:
                                            for i in single[n]}
         hits = numbers_of(docs.bits & several_bits)
         if hits:
-            inside = set(hits)
+            inside = set(hits).__contains__
             event_docs = self._event_docs
             for i in {i for n in hits for i in several[n]}:
-                found = [n in inside for n in event_docs[i]]
-                if all(found):
+                if all(map(inside, event_docs[i])):
                     kept[i] = events[i]
                 else:
                     event = events[i]
                     kept[i] = timeline.Event(
                         event.date, event.precision, event.flags, event.label,
-                        tuple(source for source, yes in zip(event.sources, found) if yes), event.end_date)
+                        tuple(compress(event.sources, map(inside, event_docs[i]))), event.end_date)
         return [kept[i] for i in sorted(kept)]
 
     def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
