@@ -23,6 +23,7 @@ from tui.app.corpus import Request
 from tui.app.screens.help import HelpScreen, binding_sections
 from tui.app.screens.main import MainScreen
 from tui.app.screens.reader import ReaderScreen
+from tui.app.widgets import query_input
 from tui.app.widgets.reader import Reader
 from tui.app.widgets.results import ResultsList
 from tui.app.widgets.search_pane import SearchPane
@@ -253,6 +254,66 @@ async def test_the_results_on_screen_come_first_and_the_rest_below_them(make_app
             (screenful, "14 paragraphs"), (14, "14 paragraphs")] and screenful == 11
         assert shown[0][2] is shown[1][2] is results.get_option_at_index(0)
         assert results.option_count == len(results_refs(app)) == 14
+
+
+def gate_searches(monkeypatch, screen) -> threading.Event:
+    """Hold every search's answer back until the returned event is set."""
+    gate, ask = threading.Event(), screen.corpus.ask
+
+    def gated_ask(*args, **kwargs):
+        pending = ask(*args, **kwargs)
+        wait = pending.wait
+        pending.wait = lambda: gate.wait(10) and wait()
+        return pending
+
+    monkeypatch.setattr(screen.corpus, "ask", gated_ask)
+    return gate
+
+
+def note_drawings(widget, note) -> None:
+    """Call ``note()`` each time the screen draws ``widget``."""
+    render_lines = widget.render_lines
+
+    def drawing(crop):
+        note()
+        return render_lines(crop)
+
+    widget.render_lines = drawing
+
+
+async def test_a_keystrokes_echo_is_painted_with_its_results(make_app, settle, monkeypatch):
+    """The query box shows a typed key when the key's results are shown, in the same paint (not
+    in one of its own while the search runs)."""
+    monkeypatch.setattr(query_input, "ECHO_WITHIN", 10.0)  # however slow this machine
+    app = make_app()
+    async with started(app, settle) as pilot:
+        box = app.screen.search_pane.input
+        drawn: list[tuple[str, str]] = []  # (the box's text, the status line) at each draw of the box
+        note_drawings(box, lambda: drawn.append((box.value, status(app))))
+        gate = gate_searches(monkeypatch, app.screen)
+        await pilot.press("g")
+        await pilot.pause(0.1)
+        assert box.value == "g" and "g" not in [text for text, _ in drawn]  # not yet drawn
+        gate.set()
+        await settle(pilot)
+        first = next(said for text, said in drawn if text == "g")
+        assert first == status(app) != "27 paragraphs"  # drawn once its results were there
+
+
+async def test_a_keystrokes_echo_does_not_wait_for_a_slow_search(make_app, settle, monkeypatch):
+    monkeypatch.setattr(query_input, "ECHO_WITHIN", 0.05)
+    app = make_app()
+    async with started(app, settle) as pilot:
+        box = app.screen.search_pane.input
+        drawn: list[str] = []
+        note_drawings(box, lambda: drawn.append(box.value))
+        gate = gate_searches(monkeypatch, app.screen)
+        await pilot.press("g")
+        await pilot.pause(0.5)
+        assert "g" in drawn and status(app) == "27 paragraphs"  # the echo, the results yet to come
+        gate.set()
+        await settle(pilot)
+        assert status(app) != "27 paragraphs"
 
 
 async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(make_app, settle):

@@ -391,6 +391,8 @@ class MainScreen(Screen):
                 self.results.when_drawn(self._collect_young)
             else:
                 self.call_after_refresh(painted)
+        if found.request == self.request:
+            self.search_pane.input.release_echo()  # the keystroke's echo, held for this
 
     @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
     def complete_results(self, request: Request) -> None:
@@ -457,6 +459,8 @@ class MainScreen(Screen):
 
     def _query_typed(self, query: str) -> None:
         self.search(query=query, event=None)
+        if self.corpus is None:  # no results to paint its echo with (QueryInput._on_key)
+            self.search_pane.input.release_echo()
 
     def on_search_pane_submitted(self, message: SearchPane.Submitted) -> None:
         self.results.focus()

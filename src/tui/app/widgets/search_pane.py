@@ -36,8 +36,8 @@ class SearchPane(Vertical):
         yield Static(Text("opening the index…", style="dim"), id="status", markup=False)
 
     @property
-    def input(self) -> Input:
-        return self.query_one("#query", Input)
+    def input(self) -> QueryInput:
+        return self.query_one("#query", QueryInput)
 
     @property
     def value(self) -> str:
