@@ -316,6 +316,21 @@ async def test_a_keystrokes_echo_does_not_wait_for_a_slow_search(make_app, settl
         assert status(app) != "27 paragraphs"
 
 
+async def test_a_query_matching_nothing_after_another_redraws_nothing(make_app, settle,
+                                                                     monkeypatch):
+    """The list was said to have changed (empty before, empty after): the screen then waited for
+    a redraw that never came before the sector counts and the timeline followed (PAINT_WAIT)."""
+    app = make_app()
+    async with started(app, settle) as pilot:
+        await type_query(pilot, settle, "zzyzx")
+        results = app.screen.query_one(ResultsList)
+        changed, show = [], results.show
+        monkeypatch.setattr(results, "show", lambda result, **kw: changed.append(show(result, **kw)))
+        await pilot.press("q")
+        await settle(pilot)
+        assert status(app).startswith("no paragraphs match") and changed == [False]
+
+
 async def test_a_word_typed_on_that_changes_nothing_keeps_the_list_and_cursor(make_app, settle):
     app = make_app()
     async with started(app, settle) as pilot:

@@ -43,6 +43,8 @@ class ResultsList(PassageList):
         among them and ``keep_cursor``, else on the first; hits that only add to the ones shown
         are added below them. False if nothing changed."""
         kept, new = len(self.hits), result.hits
+        if not kept and not new:  # no results before either
+            return False
         if kept and new[:kept] == self.hits:  # the rest of a first screenful, or a word typed
             self.hits = new  # on that changed nothing ("pakistan e")
             if len(new) > kept:
