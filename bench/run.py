@@ -167,8 +167,8 @@ def measure(size: str, out: Path, rounds: int, skip: set[str]) -> dict:
     log(f"{size}: full build")
     result["build"] = probe("build", str(folder), str(index))
     log(f"{size}: {result['build']['paragraphs']} paragraphs in {result['build']['seconds']:.2f} s; updates")
-    os.sync()  # the build's 227 MB (at 100k) written out first: the update fsyncs its files, and
-    # it took 1.23 s while the disk was still writing the build's, 0.77 s on its own
+    os.sync()  # the build's files (367 MB at 100k) written out first: the update fsyncs its own,
+    # and it took 1.23 s while the disk was still writing the build's, 0.77 s on its own
     result["update"] = probe("update", str(folder), str(index))
     log(f"{size}: queries")
     result["queries"] = probe("queries", str(folder), str(index), str(rounds))

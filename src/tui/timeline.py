@@ -162,14 +162,10 @@ def _same_report(one: _Draft, other: _Draft) -> bool:
 
 def _agree(one: _Draft, other: _Draft) -> bool:
     """_same_report for two drafts already known to have the same date key, and a date."""
-    return not one.articles & other.articles and _enough_shared(
-        len(one.terms & other.terms), len(one.terms), len(other.terms))
-
-
-def _enough_shared(shared: int, terms: int, other_terms: int) -> bool:
-    """Whether two clauses of ``terms`` and ``other_terms`` key terms, ``shared`` of them the
-    same, tell the same thing."""
-    return shared > 0 and shared >= min(MIN_SHARED_TERMS, terms, other_terms)
+    if one.articles & other.articles:
+        return False
+    shared = len(one.terms & other.terms)
+    return shared > 0 and shared >= min(MIN_SHARED_TERMS, len(one.terms), len(other.terms))
 
 
 def _date_key(event: Event) -> tuple:

@@ -74,24 +74,25 @@ class _Merging:
     """A kept draft and the drafts merged into it: what timeline._merged makes of them one at a
     time, gathered in place."""
 
-    __slots__ = ("position", "first", "terms", "articles", "sources", "inferred")
+    __slots__ = ("position", "first", "terms", "articles", "sources", "inferred", "merged")
 
     def __init__(self, position, draft) -> None:
         self.position, self.first = position, draft.event
         self.terms, self.articles = draft.terms, draft.articles  # made sets at the first merge
         self.sources: list = []  # of the drafts merged into it
         self.inferred = timeline.INFERRED in draft.event.flags  # every draft's date was inferred
+        self.merged = False
 
     def take(self, draft) -> None:
-        if not self.sources:
-            self.terms, self.articles = set(self.terms), set(self.articles)
+        if not self.merged:
+            self.terms, self.articles, self.merged = set(self.terms), set(self.articles), True
         self.terms |= draft.terms
         self.articles |= draft.articles
         self.sources += draft.event.sources
         self.inferred = self.inferred and timeline.INFERRED in draft.event.flags
 
     def event(self) -> timeline.Event:
-        if not self.sources:
+        if not self.merged:
             return self.first
         return timeline._merged_event(self.first, self.sources, self.inferred)
 
