@@ -19,7 +19,7 @@ Whoosh (``whoosh.index.open_dir``, as bench/check.py uses it) reads the same fil
   of CPU; the index is larger (10k 33.8 -> 46.6 MB, 100k 227 -> 367). Each block says whether it
   is compressed, so an index written before reads as it did, and its new segments come
   uncompressed. zlib's checksum goes with it: a block damaged on disk may now read as other
-  numbers where it raised before (a damaged segment's table of contents is still caught).
+  numbers where it raised before (the tables of contents are still checked, by their hashes).
 
 The segments written still name Whoosh's own W3Codec, so a table of contents pickles only
 Whoosh's classes, as before.
