@@ -341,10 +341,8 @@ def _plain_events(corpus: Path) -> list[dict]:
     return [event.to_dict() for event in timeline.build_events(mentions)]
 
 
-def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tmp_path):
-    """Many articles telling the same few things on the same dates, some dated by the window
-    only: the index's timeline (merged by date key and term, gathered in place) is the plain
-    quadratic build_events', after a full build and after an update."""
+def _corpus_made_to_merge(tmp_path) -> Paths:
+    """Many articles telling the same few things on the same dates, some dated by the window only."""
     import random
 
     rng = random.Random(7)
@@ -363,8 +361,14 @@ def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tm
         lines = ["The corridor summit closed on 3 February."] if undated else ["date 2026-02-04"]
         lines += [rng.choice(said).format(rng.choice(things)) for _ in range(4)]
         (corpus / f"a{number:02}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    paths = Paths(corpus, tmp_path / "index", tmp_path / "bookmarks.toml")
+    return Paths(corpus, tmp_path / "index", tmp_path / "bookmarks.toml")
 
+
+def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tmp_path):
+    """The index's timeline (merged by date key and term, gathered in place) is the plain
+    quadratic build_events', after a full build and after an update."""
+    paths = _corpus_made_to_merge(tmp_path)
+    corpus = paths.corpus
     build(paths)
     with Explorer.open(paths, build=False) as explorer:
         built = [event.to_dict() for event in explorer.timeline()]
@@ -378,3 +382,22 @@ def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tm
     assert build(paths).reindexed == ["a07"]
     with Explorer.open(paths, build=False) as explorer:
         assert [event.to_dict() for event in explorer.timeline()] == _plain_events(corpus)
+
+
+def test_a_timeline_page_is_the_page_of_the_whole_timeline(tmp_path):
+    """Explorer.timeline_page cuts only its own events to the query's sources: the same page as
+    page_around of the whole timeline so cut, for queries that cut events and pages anywhere."""
+    from tui.timeline import page_around
+
+    paths = _corpus_made_to_merge(tmp_path)
+    build(paths)
+    with Explorer.open(paths, build=False) as explorer:
+        window = explorer._index.manifest.window
+        sources = {(event.date, event.label): len(event.sources) for event in explorer.timeline()}
+        cut = 0
+        for query in ["", "railway", "gas OR wheat", "treaty", "pipeline march", "storm"]:
+            whole = explorer.timeline(query)
+            cut += sum(len(event.sources) < sources[event.date, event.label] for event in whole)
+            for limit in (1, 3, 10, 1000):
+                assert explorer.timeline_page(query, None, limit) == page_around(whole, window, limit)
+        assert cut  # some events were cut to the query's sources

@@ -262,16 +262,24 @@ class Explorer:
 
     def timeline(self, query: str | None = None, sector: str | None = None) -> list[Event]:
         """Events in date order, each cut to the sources that match the query and sector."""
-        if not (query or "").strip() and not sector:
-            return self._index.events()
-        return self._index.events_within(self._allowed(self._parse(query or ""), sector, None))
+        docs = self._timeline_docs(query, sector)
+        return self._index.events() if docs is None else self._index.events_within(docs)
 
     def timeline_page(self, query: str | None, sector: str | None, limit: int) -> TimelinePage:
         """``timeline`` cut to ``limit`` events around the visit window: what a pane shows (the
         app's pane says how many: timeline widget's SHOWN)."""
-        return page_around(self.timeline(query, sector), self._index.manifest.window, limit)
+        docs, window = self._timeline_docs(query, sector), self._index.manifest.window
+        if docs is None:
+            return page_around(self._index.events(), window, limit)
+        return self._index.events_page(docs, window, limit)
 
     # helpers
+
+    def _timeline_docs(self, query: str | None, sector: str | None) -> Docs | None:
+        """The paragraphs whose sources the timeline keeps; None: all, every event whole."""
+        if not (query or "").strip() and not sector:
+            return None
+        return self._allowed(self._parse(query or ""), sector, None)
 
     def _parse(self, query: str):
         if not isinstance(query, str):

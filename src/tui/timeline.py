@@ -95,12 +95,17 @@ def page_around(events: Sequence[Event], window: dict | None, limit: int) -> Tim
     """At most ``limit`` of the date-ordered ``events``: from a little before the visit window
     (a quarter of them before it), or from the first event without a window. A large archive has
     tens of thousands; a pane shows a hundred."""
-    start = 0
-    if len(events) > limit and window:
-        start = next((i for i, event in enumerate(events)
-                      if event.date and event.date.isoformat() >= window["start"]), len(events))
-        start = min(max(0, start - limit // 4), len(events) - limit)
+    start = page_start([event.date for event in events], window, limit)
     return TimelinePage(tuple(events[start:start + limit]), start, len(events))
+
+
+def page_start(dates: Sequence[date | None], window: dict | None, limit: int) -> int:
+    """Where :func:`page_around` starts the page of the events of these ``dates``."""
+    if len(dates) <= limit or not window:
+        return 0
+    start = next((i for i, day in enumerate(dates) if day and day.isoformat() >= window["start"]),
+                 len(dates))
+    return min(max(0, start - limit // 4), len(dates) - limit)
 
 
 def paragraph_mentions(paragraph: Paragraph, article_date: date | None,

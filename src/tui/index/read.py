@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import compress, islice
 from pathlib import Path
 
@@ -281,14 +281,30 @@ class CorpusIndex:
         return list(self._events)
 
     def events_within(self, docs: Docs) -> list[timeline.Event]:
-        """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``.
+        """``timeline.restrict(events, refs of docs)``: each event cut to its sources among ``docs``."""
+        kept, cut = self._within(docs)
+        return [cut(i) for i in kept]
+
+    def events_page(self, docs: Docs, window: dict | None, limit: int) -> timeline.TimelinePage:
+        """``timeline.page_around(self.events_within(docs), window, limit)``, cutting only the
+        page's events: a broad query at 100k paragraphs keeps ~14,000 events, ~2,000 of them cut
+        to fewer sources, and a pane shows a hundred (events_within 31 ms, the page 13)."""
+        kept, cut = self._within(docs)
+        events = self._events
+        start = timeline.page_start([events[i].date for i in kept], window, limit)
+        return timeline.TimelinePage(tuple(cut(i) for i in kept[start:start + limit]), start,
+                                     len(kept))
+
+    def _within(self, docs: Docs) -> tuple[list[int], Callable[[int], timeline.Event]]:
+        """The events with a source among ``docs`` (their positions in the timeline, in order),
+        and what gives the event at a position cut to those sources.
 
         Which document each source is was worked out once per searcher (see _event_sources), and
         from it a map of document -> the events it is a source of, for one-source events and for
         the others apart, with each map's documents as a bit set. An AND with ``docs`` gives the
         documents to look up; so the work follows the matches, not the 30,000 events of 100k
         paragraphs. An event with sources outside ``docs`` is cut to those inside; one kept whole
-        is returned as it is (events are frozen).
+        is given as it is (events are frozen).
         """
         if self._events is None:
             self.events()
@@ -302,21 +318,22 @@ class CorpusIndex:
                     (single if len(sources) == 1 else several).setdefault(n, []).append(i)
             self._event_index = (single, Docs.of(single).bits, several, Docs.of(several).bits)
         single, single_bits, several, several_bits = self._event_index
-        kept: dict[int, timeline.Event] = {i: events[i] for n in numbers_of(docs.bits & single_bits)
-                                           for i in single[n]}
+        kept = [i for n in numbers_of(docs.bits & single_bits) for i in single[n]]
         hits = numbers_of(docs.bits & several_bits)
-        if hits:
-            inside = set(hits).__contains__
-            event_docs = self._event_docs
-            for i in {i for n in hits for i in several[n]}:
-                if all(map(inside, event_docs[i])):
-                    kept[i] = events[i]
-                else:
-                    event = events[i]
-                    kept[i] = timeline.Event(
-                        event.date, event.precision, event.flags, event.label,
-                        tuple(compress(event.sources, map(inside, event_docs[i]))), event.end_date)
-        return [kept[i] for i in sorted(kept)]
+        kept.extend({i for n in hits for i in several[n]})
+        kept.sort()
+        inside = set(hits).__contains__
+        event_docs = self._event_docs
+
+        def cut(i: int) -> timeline.Event:
+            sources, event = event_docs[i], events[i]
+            if len(sources) == 1 or all(map(inside, sources)):  # one source: among docs
+                return event
+            return timeline.Event(event.date, event.precision, event.flags, event.label,
+                                  tuple(compress(event.sources, map(inside, sources))),
+                                  event.end_date)
+
+        return kept, cut
 
     def _event_sources(self, events: list[timeline.Event]) -> list[tuple[int | None, ...]]:
         """The document of each source of each event (None for a paragraph not in the index).
