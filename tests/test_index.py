@@ -385,19 +385,29 @@ def test_the_timeline_merges_as_build_events_does_when_built_and_when_updated(tm
 
 
 def test_a_timeline_page_is_the_page_of_the_whole_timeline(tmp_path):
-    """Explorer.timeline_page cuts only its own events to the query's sources: the same page as
-    page_around of the whole timeline so cut, for queries that cut events and pages anywhere."""
-    from tui.timeline import page_around
+    """The timeline pane's page cuts only its own events to the query's sources: the same page as
+    timeline.restrict then page_around of the whole timeline, for queries that cut events and
+    windows that start the page at the first event, inside the timeline and at its end."""
+    from tui.timeline import page_around, restrict
 
     paths = _corpus_made_to_merge(tmp_path)
     build(paths)
     with Explorer.open(paths, build=False) as explorer:
-        window = explorer._index.manifest.window
-        sources = {(event.date, event.label): len(event.sources) for event in explorer.timeline()}
-        cut = 0
-        for query in ["", "railway", "gas OR wheat", "treaty", "pipeline march", "storm"]:
-            whole = explorer.timeline(query)
-            cut += sum(len(event.sources) < sources[event.date, event.label] for event in whole)
-            for limit in (1, 3, 10, 1000):
-                assert explorer.timeline_page(query, None, limit) == page_around(whole, window, limit)
-        assert cut  # some events were cut to the query's sources
+        everything = explorer.timeline()
+        windows = [explorer._index.manifest.window, {"start": "2026-03-01"}, {"start": "2027-01-01"},
+                   {"start": "2030-01-01"}, None]
+        cut = starts = 0
+        for query in ["railway", "gas OR wheat", "treaty", "storm", "pipeline"]:
+            found = explorer.search(query, limit=None)
+            whole = restrict(everything, {hit.ref for hit in found.hits})
+            assert explorer.timeline(query) == whole
+            assert explorer.timeline_page(query, None, 10) == page_around(whole, windows[0], 10)
+            cut += sum(a.sources != b.sources for a in whole for b in everything
+                       if (a.date, a.label) == (b.date, b.label))
+            docs = explorer._allowed(explorer._parse(query), None, None)
+            for window in windows:
+                for limit in (1, 3, 10, 1000):
+                    page = explorer._index.events_page(docs, window, limit)
+                    assert page == page_around(whole, window, limit), (query, window, limit)
+                    starts += page.first > 0
+        assert cut and starts  # some events were cut, some pages start inside the timeline
