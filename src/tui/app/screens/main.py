@@ -100,7 +100,6 @@ class MainScreen(Screen):
         self._tree_for: str | None = None  # the query the sector tree's counts are for
         self._timeline_for: tuple | None = None  # the (query, sector) the timeline is for
         self._updating = False  # another process holds the index's write lock
-        self._frozen = False  # the open index's objects are out of the garbage collector's way
         self._progress_shown = 0.0  # when the build's progress was last shown (time.monotonic)
         self._shown: Found | None = None  # the results the list shows (maybe a first screenful)
 
@@ -295,8 +294,6 @@ class MainScreen(Screen):
             self._index_changed()
 
     def _index_changed(self) -> None:
-        gc.unfreeze()  # the old index's objects may be garbage now
-        self._frozen = False
         self._show_corpus_facts()
         self._show_corpus_problems()
         self._tree_for = self._timeline_for = None
@@ -408,13 +405,9 @@ class MainScreen(Screen):
             self.results.show(found.result)
 
     def _keep_out_of_the_collector(self) -> None:
-        """Move every object alive now out of the garbage collector's reach (gc.freeze).
-
-        An open index at 100k paragraphs is a few million long-lived objects (postings read,
-        events, sector sets) that every full collection walked again: 50-130 ms pauses, landing
-        on keystrokes. Done when the index opens and once more after its first counts and
-        timeline (which load most of the rest); undone when the index is replaced.
-        """
+        """Move every object alive now (the screen's widgets, the corpus's facts) out of the
+        garbage collector's reach (gc.freeze), once the index is open. The index itself, and its
+        freezing after its first counts and timeline, live in the search process (tui.service)."""
         gc.freeze()
 
     @staticmethod
@@ -423,9 +416,6 @@ class MainScreen(Screen):
         gc.collect(1)
 
     def _show_facets(self, facets: Facets) -> None:
-        if not self._frozen and facets.timeline is not None:
-            self._frozen = True
-            self._keep_out_of_the_collector()
         if facets.request != self.request:
             return
         if facets.tree is not None:
