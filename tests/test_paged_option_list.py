@@ -37,3 +37,39 @@ async def test_each_line_is_drawn_as_option_list_draws_it():
                 options._drawing = None
             assert [strip.text for strip in fast] == [strip.text for strip in drawn]
             assert fast == drawn  # the styles too: highlighted, disabled, hovered, plain
+
+
+async def test_the_scrollbar_is_drawn_as_textuals_scrollbar_draws_it():
+    """QuickScrollBar draws the lines, styles and mouse actions of Textual's ScrollBar: at the
+    top, the middle and the end of a list, hovered, with nothing to scroll, and a line alone."""
+    from textual.scrollbar import ScrollBar
+    from textual.geometry import Region
+
+    from tui.app.widgets.scroll_bar import QuickScrollBar
+
+    def cells(strips):
+        return [[(segment.text, segment.style) for segment in strip] for strip in strips]
+
+    app = AList()
+    async with app.run_test(size=(40, 30)) as pilot:
+        options = app.query_one(PagedOptionList)
+        bar = options.vertical_scrollbar
+        assert isinstance(bar, QuickScrollBar) and bar.display
+        width, height = bar.size
+        for scroll, hovered in ((0, False), (7, False), (10_000, False), (7, True)):
+            options.scroll_to(y=scroll, animate=False)
+            bar.mouse_over = hovered
+            await pilot.pause()
+            for crop in (Region(0, 0, width, height), Region(0, 3, width, 1)):
+                quick = bar.render_lines(crop)
+                bar._styles_cache.clear()
+                assert cells(quick) == cells(ScrollBar.render_lines(bar, crop)), (scroll, hovered, crop)
+        assert any(segment.style.meta for strip in quick for segment in strip)  # the mouse's actions
+        options.styles.overflow_y = "scroll"  # as the results list's: shown with nothing to scroll
+        options.clear_options()
+        options.add_option("only one")
+        await pilot.pause()
+        assert bar.display and bar.size == (width, height)
+        whole = Region(0, 0, width, height)
+        bar._styles_cache.clear()
+        assert cells(bar.render_lines(whole)) == cells(ScrollBar.render_lines(bar, whole))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from textual.geometry import Region, Size
 from textual.reactive import Reactive
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import OptionList
+
+from .scroll_bar import QuickScrollBar
 
 
 class PagedOptionList(OptionList):
@@ -76,6 +79,16 @@ class PagedOptionList(OptionList):
                 style = self.get_visual_style("option-list--option")
             strips = drawing[index] = self._get_option_render(option, style)
         return strips[line_offset] if line_offset < len(strips) else super().render_line(y)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own property, with a QuickScrollBar made instead of a ScrollBar."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = bar = QuickScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def _move_page(self, direction) -> None:
         try:
