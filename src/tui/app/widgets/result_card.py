@@ -9,8 +9,9 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
 
-from ...render import safe, snippet
-from .card import Card, one_line
+from ...render import snippet
+from ...text import strip_controls
+from .card import Card, assemble, content_of, one_line
 from .format import day
 
 if TYPE_CHECKING:
@@ -38,15 +39,16 @@ class ResultCard(Card):
         self._content: Content | None = None  # of that snippet, once drawn
 
     @cached_property
-    def title(self) -> Text:
+    def title(self) -> Content:
         hit = self.hit
         where = " ".join(x for x in (day(hit.date), f"¶{hit.paragraph}") if x)
         marker = ("★ ", "bold yellow") if self.bookmarked else ""
-        return Text.assemble((f"{where}  ", "dim"), marker, safe(hit.title, "bold"))
+        return assemble((f"{where}  ", "dim"), marker, (strip_controls(hit.title), "bold"))
 
     @cached_property
-    def heading(self) -> Text | None:
-        return Text.assemble(("§ ", "dim"), safe(self.hit.heading, "italic")) if self.hit.heading else None
+    def heading(self) -> Content | None:
+        heading = self.hit.heading
+        return assemble(("§ ", "dim"), (strip_controls(heading), "italic")) if heading else None
 
     def snippet_at(self, width: int) -> Text:
         """The paragraph around its first match, for a card ``width`` cells wide: about a line
@@ -62,12 +64,15 @@ class ResultCard(Card):
         whose height the list asks (all of them, on every new page)."""
         text = self.snippet_at(width)
         if self._content is None:
-            self._content = Content.from_rich_text(text)
+            self._content = content_of(text)
         return self._content
 
     @cached_property
-    def sectors(self) -> Text | None:
-        return safe("  ".join(self.hit.sectors), "dim cyan") if self.hit.sectors else None
+    def sectors(self) -> Content | None:
+        sectors = self.hit.sectors
+        if not sectors:
+            return None
+        return Content.styled(strip_controls("  ".join(sectors)), "dim cyan", strip_control_codes=False)
 
     def get_height(self, rules: "RulesMap", width: int) -> int:
         return 2 + bool(self.hit.heading) + bool(self.hit.sectors) + self._snippet_height(width)
@@ -91,12 +96,12 @@ class ResultCard(Card):
         return lines
 
     def lines(self, width: int) -> list[Content]:
-        lines = [one_line(Content.from_rich_text(self.title), width)]
+        lines = [one_line(self.title, width)]
         if self.heading is not None:
-            lines.append(one_line(Content.from_rich_text(self.heading), width))
+            lines.append(one_line(self.heading, width))
         lines += self._snippet_lines(max(width, 1))
         if self.sectors is not None:
-            lines.append(one_line(Content.from_rich_text(self.sectors), width))
+            lines.append(one_line(self.sectors, width))
         lines.append(Content(""))
         return lines
 
