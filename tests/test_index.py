@@ -334,6 +334,37 @@ def test_highlights_fold_only_words_that_can_match_and_miss_none(text, query):
     assert analysis.highlight_spans(text, words) == every
 
 
+_QUERY_WORDS = st.one_of(
+    st.sampled_from(["Pakistan", "pakistan", "PAKISTAN", "energy", "energies", "corridors", "the",
+                     "and", "AND", "OR", "Or", "NOT", "TO", "to", "ANDMAYBE", "a", "x", "go", "US"]),
+    st.text(alphabet="abcdefgxyzAEIOUQ", min_size=1, max_size=9))
+
+
+@settings(max_examples=400, deadline=None)
+@given(words=st.lists(_QUERY_WORDS, max_size=6), gaps=st.lists(st.sampled_from([" ", "  "]), min_size=7))
+def test_plain_words_are_parsed_as_whooshs_parser_parses_them(words, gaps):
+    """A query of words and spaces is made without Whoosh's parser: the same query, to its
+    words' places in the text (what the parser sets), or None to leave it to the parser."""
+    from tui.index.query import make_parser, plain_words
+
+    parser = make_parser(index.make_schema())
+    assert parser.plain
+    text = gaps[0] + "".join(word + gap for word, gap in zip(words, gaps[1:]))
+    quick = plain_words(text)
+    try:
+        whoosh = parser.whoosh.parse(text)
+    except Exception:  # "a ANDMAYBE ANDMAYBE": the parser's to say so (tui.index.query.parse)
+        assert quick is None
+        return
+    if quick is None:  # words Whoosh reads as operators, or none left for a query
+        assert any(word in {"AND", "OR", "NOT", "TO", "ANDMAYBE"} for word in words) \
+            or repr(whoosh) == "<_NullQuery>"
+        return
+    assert quick == whoosh and type(quick) is type(whoosh)
+    assert [(leaf.startchar, leaf.endchar) for leaf in quick.leaves()] == \
+        [(leaf.startchar, leaf.endchar) for leaf in whoosh.leaves()]
+
+
 def _plain_events(corpus: Path) -> list[dict]:
     """The timeline as tui.timeline.build_events makes it, straight from the files."""
     from tui import dates, ingest, timeline
