@@ -258,6 +258,8 @@ def test_words_and_or_are_scored_without_matchers_to_the_same_floats(with_deleti
 
 
 def test_reading_ahead_reads_what_a_half_typed_word_may_become_and_changes_no_answer(with_deletions):
+    """It reads the postings of the words a half-typed word may become, and ranks the query the
+    most frequent of them makes, with its first hits: that search, asked next, is not made again."""
     explorer = with_deletions
     kept = explorer._index._postings.entries
     texts = ["pakistan", "zanzibar", "trade energy", "pakistan kazakhstan", "gwadar"]
@@ -273,6 +275,19 @@ def test_reading_ahead_reads_what_a_half_typed_word_may_become_and_changes_no_an
     assert {"zanzibar", "energi", "kazakhstan", "gwadar"} <= read
     assert [explorer.search(text, limit=None) for text in texts] == before
     kept.clear()
+    for typed, finished in [("zanzi", "zanzibar"), ("trade ene", "trade energy"), ("gwa", "gwadar")]:
+        fresh = Explorer(index.CorpusIndex(explorer._index.root))  # nothing read ahead
+        for _ in explorer.read_ahead(typed):
+            pass
+        assert explorer._index.guess == explorer._index.parse(finished), typed
+        evaluating = explorer._index._evaluating
+        explorer._index._evaluating = None  # the guess's search was made ahead: none is made now
+        try:
+            assert explorer.search(finished, limit=12) == fresh.search(finished, limit=12), typed
+        finally:
+            explorer._index._evaluating = evaluating
+        assert explorer.search(finished, limit=None) == fresh.search(finished, limit=None), typed
+        fresh.close()
     stopped = explorer.read_ahead("pak")
     next(stopped), next(stopped)
     stopped.close()  # stopped half way (one field of one segment read), as when a search comes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from itertools import compress, islice
 from pathlib import Path
 
@@ -38,6 +38,7 @@ RANKED_KEPT = 50  # the last query's best documents kept, at least: asked again,
 # (a word typed on, then the rest of a screenful), it is not scored again. Its scores are not
 # kept: a dict of every match held from one query to the next made searches at 100k paragraphs
 # 1-2 ms slower (the next query's could not reuse its memory).
+RANKED_QUERIES = 2  # queries whose best documents are kept: the last one, and read_ahead's guess
 
 
 def edits_allowed(word: str) -> int:
@@ -67,7 +68,8 @@ class CorpusIndex:
         """Drop what was worked out for the current searcher (its documents, sectors, events)."""
         self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
-        self._ranked: tuple | None = None  # the last query, its documents and its best of them
+        self._ranked: OrderedDict = OrderedDict()  # query -> its documents and its best of them
+        self.guess: Query | None = None  # what read_ahead guessed the half-typed query becomes
         self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
         self._postings = PostingCache()
@@ -163,6 +165,15 @@ class CorpusIndex:
     def _evaluate(self, query: Query, scored: bool):
         """The documents of ``query`` over every segment, as a bit set; with ``scored``, also
         each one's score (a dict): (bits, scores)."""
+        steps = self._evaluating(query, scored)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def _evaluating(self, query: Query, scored: bool) -> Generator[None, None, object]:
+        """``_evaluate`` a segment at a time (a generator returning its answer)."""
         bits, scores = 0, {}
         context = self._searcher.context() if scored else None
         for sub, segment in self._segment_views():
@@ -176,6 +187,7 @@ class CorpusIndex:
                     bits |= doc_set(query.matcher(sub, sub.boolean_context()), segment) << offset
             except TermNotFound:
                 continue
+            yield
         return (bits, scores) if scored else bits
 
     def warm(self) -> None:
@@ -198,7 +210,10 @@ class CorpusIndex:
         generator: its caller stops it for real work). The words its last, half-typed word
         begins, most frequent first (READ_AHEAD of them): their postings and scores, as a search
         of each reads them. A new word's first search spent half of its 5-10 ms (10k paragraphs)
-        reading them, in the keystroke that finished typing it."""
+        reading them, in the keystroke that finished typing it. Then ``text`` with that word
+        finished as the most frequent of them, searched and ranked (kept as search keeps the last
+        query): ``guess``, once done."""
+        self.guess = None
         words = text.split()
         prefix = words[-1].lower() if words and not text[-1:].isspace() else ""
         if len(prefix) < 2 or not prefix.isalpha():
@@ -217,6 +232,14 @@ class CorpusIndex:
                         yield
                     query_scores(query, sub, context, segment)  # the scores, from those postings
                     yield
+            if likely:  # the query with its last word finished as most often: ranked, as search keeps it
+                guess = self.parse(text[:len(text) - len(words[-1])] + likely[0])
+                if guess not in self._ranked:
+                    bits, scores = yield from self._evaluating(guess, scored=True)
+                    matched = Docs(bits)
+                    self._remember(guess, matched)
+                    self._keep_ranked(guess, matched, _best(scores, RANKED_KEPT))
+                self.guess = guess
         except (QueryError, TermNotFound, *DAMAGE):
             return
 
@@ -236,9 +259,11 @@ class CorpusIndex:
         bounds, and on indexes of several segments those bounds were not always above the real
         scores: it could leave out a document that belonged in the top 20.
         """
-        if within is None and self._ranked is not None and self._ranked[0] == query:
-            _, matched, best = self._ranked  # typing on past a word ("pakistan e") asks again
+        kept = self._ranked.get(query) if within is None else None
+        if kept is not None:  # typing on past a word ("pakistan e") asks again; or read_ahead's guess
+            matched, best = kept
             if len(best) == len(matched) or (limit is not None and limit <= len(best)):
+                self._ranked.move_to_end(query)
                 return matched, best[:limit]
         try:
             bits, scores = self._evaluate(query, scored=True)
@@ -248,11 +273,16 @@ class CorpusIndex:
         self._remember(query, matched)
         if within is not None:
             scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
-        kept = None if limit is None else max(limit, RANKED_KEPT)
-        ranked = [(n, float(v or 0.0)) for n, v in _best(scores, kept)]
+        ranked = _best(scores, None if limit is None else max(limit, RANKED_KEPT))
         if within is None:
-            self._ranked = (query, matched, ranked)
+            self._keep_ranked(query, matched, ranked)
         return matched, ranked[:limit]
+
+    def _keep_ranked(self, query: Query, matched: Docs, ranked: list[tuple[int, float]]) -> None:
+        self._ranked[query] = (matched, ranked)
+        self._ranked.move_to_end(query)
+        while len(self._ranked) > RANKED_QUERIES:
+            self._ranked.popitem(last=False)
 
     def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
         """The top ``limit`` documents by score, among ``allowed`` if given."""
@@ -497,11 +527,14 @@ def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]
 
     As ``heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))``, without a
     key call per document: the limit-th highest score is found among the bare floats (in C), and
-    only the documents scoring at least that are sorted.
+    only the documents scoring at least that are sorted. Scores are floats (a score of None, 0.0).
     """
     if limit is None or limit >= len(scores):
-        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    if limit <= 0:
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    elif limit <= 0:
         return []
-    floor = heapq.nlargest(limit, scores.values())[-1]
-    return sorted(((n, v) for n, v in scores.items() if v >= floor), key=lambda item: (-item[1], item[0]))[:limit]
+    else:
+        floor = heapq.nlargest(limit, scores.values())[-1]
+        best = sorted(((n, v) for n, v in scores.items() if v >= floor),
+                      key=lambda item: (-item[1], item[0]))[:limit]
+    return [(n, float(v or 0.0)) for n, v in best]
