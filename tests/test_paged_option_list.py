@@ -73,3 +73,52 @@ async def test_the_scrollbar_is_drawn_as_textuals_scrollbar_draws_it():
         whole = Region(0, 0, width, height)
         bar._styles_cache.clear()
         assert cells(bar.render_lines(whole)) == cells(ScrollBar.render_lines(bar, whole))
+
+
+class APane(App):
+    CSS = """
+    PagedOptionList {
+        height: 12; border: round $border-blurred; padding: 0 1; scrollbar-gutter: stable;
+        &:focus { border: round $border; background-tint: $foreground 3%; }
+    }
+    PagedOptionList.tinted { tint: red 20%; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield PagedOptionList(*[Option(f"option {n}, whose text is long enough to wrap at the width",
+                                       disabled=n == 2) for n in range(9)])
+        yield OptionList("another")
+
+
+async def test_the_lists_lines_are_drawn_as_textuals_styles_cache_draws_them():
+    """ListLines gives each line the sides StylesCache gives it: focused or not (border colour,
+    background tint), highlighted, scrolled, titled, tinted (Textual's own lines then)."""
+    from textual._styles_cache import StylesCache
+    from textual.geometry import Region
+
+    from tui.app.widgets.list_lines import ListLines
+
+    def drawn(options):
+        return [[(segment.text, segment.style) for segment in strip]
+                for strip in options.render_lines(Region(0, 0, *options.outer_size))]
+
+    app = APane()
+    async with app.run_test(size=(40, 30)) as pilot:
+        options = app.query_one(PagedOptionList)
+        assert isinstance(options._styles_cache, ListLines)
+        options.border_title, options.border_subtitle = "1 Results", "3 of 9"
+        for focused, highlighted, scroll, tinted in ((False, 0, 0, False), (True, 3, 0, False),
+                                                     (True, 5, 4, False), (False, 1, 0, True)):
+            (options if focused else app.query_one(OptionList)).focus()
+            options.set_class(tinted, "tinted")
+            options.highlighted = highlighted
+            options.scroll_to(y=scroll, animate=False)
+            await pilot.pause()
+            quick = options._styles_cache
+            quick.clear()
+            lines = drawn(options)
+            options._styles_cache = StylesCache()
+            try:
+                assert lines == drawn(options), (focused, highlighted, scroll, tinted)
+            finally:
+                options._styles_cache = quick

@@ -9,6 +9,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import OptionList
 
+from .list_lines import ListLines
 from .scroll_bar import QuickScrollBar
 
 
@@ -37,6 +38,7 @@ class PagedOptionList(OptionList):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.auto_links = False  # no option holds a link: its strips need no look for one
+        self._styles_cache = ListLines()  # Widget's StylesCache, with each line's sides made once
         self._drawing: dict | None = None  # each option's strips, while render_lines draws
 
     def render_lines(self, crop: Region) -> list[Strip]:
