@@ -188,11 +188,11 @@ class Explorer:
         the keystroke that finishes it searched from nothing: 2-3 ms of the search process at 10k
         paragraphs before the app could draw anything. When the guess was right, that search is
         an answer already worked out."""
-        yield from self._index.read_ahead(query)
-        guess = self._index.guess
+        guess = yield from self._index.read_ahead(query)
         if guess is not None:
+            words = self._index.highlight_terms(guess)
             for best in self._index.search(guess, None, GUESSED_HITS)[1]:
-                self._hits(guess, [best], highlight=True)
+                self._hits(guess, [best], highlight=True, words=words)
                 yield
 
     def __enter__(self) -> "Explorer":
@@ -340,11 +340,12 @@ class Explorer:
             self._ref_docs[ref] = self._index.doc_for_ref(ref)
         return self._ref_docs[ref]
 
-    def _hits(self, parsed, ranked: list[tuple[int, float]], highlight: bool) -> tuple[Hit, ...]:
+    def _hits(self, parsed, ranked: list[tuple[int, float]], highlight: bool,
+              words: set[str] | None = None) -> tuple[Hit, ...]:
         """The hits of ``ranked`` documents for the query ``parsed``. The last two queries' are
         kept (the last one asked, and read_ahead's guess): a word typed on ("pakistan e",
         "Pakistan") often parses to the same query, and its results need no stored fields read or
-        highlights found again."""
+        highlights found again. ``words``: the query's words to highlight, if known."""
         key = (parsed, highlight)  # "*:*" parses as "" does: not scored alike
         kept = self._kept_hits.get(key)
         if kept is None:
@@ -352,7 +353,6 @@ class Explorer:
             while len(self._kept_hits) > QUERIES_KEPT:
                 self._kept_hits.popitem(last=False)
         self._kept_hits.move_to_end(key)
-        words = None
         for n, score in ranked:
             if n not in kept:
                 if words is None:

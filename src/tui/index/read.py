@@ -25,9 +25,8 @@ from .docs import Docs, numbers_of
 from .errors import DAMAGE, IndexProblem, QueryError
 from .events import event_of, load_events
 from .manifest import check_index, toc_hashes
-from .query import SEARCHED, make_parser, parse
+from .query import OPERATORS, SEARCHED, make_parser, parse
 
-OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 _PLAIN_WORD = re.compile(r"(?<![\w:*~^])[^\W\d_]{3,}(?![\w:*~^])")
 
 
@@ -69,7 +68,6 @@ class CorpusIndex:
         self._sector_docs: dict[str, Docs] = {}
         self._matches: OrderedDict = OrderedDict()  # query -> documents: the last few queries
         self._ranked: OrderedDict = OrderedDict()  # query -> its documents and its best of them
-        self.guess: Query | None = None  # what read_ahead guessed the half-typed query becomes
         self._all_docs: Docs | None = None
         self._lengths: dict[tuple[int, str], list] = {}  # (segment, field) -> length of each doc
         self._postings = PostingCache()
@@ -205,19 +203,18 @@ class CorpusIndex:
         except DAMAGE:
             return
 
-    def read_ahead(self, text: str) -> Iterator[None]:
+    def read_ahead(self, text: str) -> Generator[None, None, Query | None]:
         """Read what the next keystrokes of ``text`` will likely ask for, a segment at a time (a
         generator: its caller stops it for real work). The words its last, half-typed word
         begins, most frequent first (READ_AHEAD of them): their postings and scores, as a search
         of each reads them. A new word's first search spent half of its 5-10 ms (10k paragraphs)
         reading them, in the keystroke that finished typing it. Then ``text`` with that word
         finished as the most frequent of them, searched and ranked (kept as search keeps the last
-        query): ``guess``, once done."""
-        self.guess = None
+        query): the generator returns that query, once done (else None)."""
         words = text.split()
         prefix = words[-1].lower() if words and not text[-1:].isspace() else ""
         if len(prefix) < 2 or not prefix.isalpha():
-            return
+            return None
         try:
             likely = [word for word, stems in self._words_begun(prefix) if len(stems) == 1]
             yield
@@ -234,14 +231,17 @@ class CorpusIndex:
                     yield
             if likely:  # the query with its last word finished as most often: ranked, as search keeps it
                 guess = self.parse(text[:len(text) - len(words[-1])] + likely[0])
-                if guess not in self._ranked:
+                if guess in self._ranked:
+                    self._ranked.move_to_end(guess)
+                else:
                     bits, scores = yield from self._evaluating(guess, scored=True)
                     matched = Docs(bits)
                     self._remember(guess, matched)
                     self._keep_ranked(guess, matched, _best(scores, RANKED_KEPT))
-                self.guess = guess
+                return guess
         except (QueryError, TermNotFound, *DAMAGE):
-            return
+            return None
+        return None
 
     def _field_lengths(self, sub, field: str) -> list | None:
         """The length Whoosh scores each document of a segment's ``field`` with (None: no column)."""
@@ -527,7 +527,7 @@ def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]
 
     As ``heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))``, without a
     key call per document: the limit-th highest score is found among the bare floats (in C), and
-    only the documents scoring at least that are sorted. Scores are floats (a score of None, 0.0).
+    only the documents scoring at least that are sorted; each score given as a float.
     """
     if limit is None or limit >= len(scores):
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
