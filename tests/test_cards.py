@@ -79,3 +79,25 @@ def test_the_first_match_is_on_the_card_at_any_width(before, after, width):
 def test_a_snippets_width_in_cells_is_richs(text):
     # the results list measures snippets without Rich's character-by-character count
     assert _cells(text) == cell_len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.tuples(st.text(max_size=12), st.sampled_from(["", "dim", "bold", "italic",
+                                                                          "bold yellow", "dim cyan",
+                                                                          "bold reverse"])),
+                      max_size=5),
+       whole=st.sampled_from(["", "dim cyan", "bold"]))
+def test_cards_make_the_content_from_rich_text_makes(parts, whole):
+    """A card's lines are assembled as Content without Rich Text (card.assemble, content_of):
+    the same segments as Content.from_rich_text of the Text they stood for."""
+    from textual.content import Content
+
+    from tui.app.widgets.card import assemble, content_of
+    from tui.text import strip_controls
+
+    parts = [(strip_controls(text), spec) for text, spec in parts]
+    segments = lambda content: [(s.text, s.style) for s in content.render_segments(Style())  # noqa: E731
+                                if s.text]  # (an empty one draws nothing)
+    assert segments(assemble(*parts)) == segments(Content.from_rich_text(Text.assemble(*parts)))
+    text = Text.assemble(*parts, style=whole)
+    assert segments(content_of(text)) == segments(Content.from_rich_text(text))

@@ -52,14 +52,9 @@ def assemble(*parts: "tuple[str, str] | str") -> Content:
     console, converts it and strips the text of control characters again, 27 µs for a card's
     title line, 4 here.
     """
-    text, spans, at = [], [], 0
-    for part in parts:
-        part, spec = (part, "") if isinstance(part, str) else part
-        if part and spec:
-            spans.append(Span(at, at + len(part), visual_style(spec)))
-        text.append(part)
-        at += len(part)
-    return Content("".join(text), spans, strip_control_codes=False)
+    return Content.assemble(
+        *(part if isinstance(part, str) else (part[0], part[1] and visual_style(part[1]))
+          for part in parts if part and part[0]), strip_control_codes=False)
 
 
 def content_of(text: Text) -> Content:
@@ -74,6 +69,7 @@ def content_of(text: Text) -> Content:
 
 @cache
 def visual_style(spec: str) -> Style:
-    """A Rich style ("dim", "bold yellow") as the Textual Style from_rich_text makes of it. Its
-    colours are kept as the terminal's standard ones, whatever the app's theme."""
+    """A Rich style ("dim", "bold yellow") as from_rich_text makes a span's style of it: its
+    colours stay the terminal's standard ones, whatever the app's theme (a Text's own style, a
+    string, from_rich_text leaves to Textual's parser, as content_of does)."""
     return Style.from_rich_style(RichStyle.parse(spec))
