@@ -108,7 +108,8 @@ async def test_the_lists_lines_are_drawn_as_textuals_styles_cache_draws_them():
         assert isinstance(options._styles_cache, ListLines)
         options.border_title, options.border_subtitle = "1 Results", "3 of 9"
         for focused, highlighted, scroll, tinted in ((False, 0, 0, False), (True, 3, 0, False),
-                                                     (True, 5, 4, False), (False, 1, 0, True)):
+                                                     (True, 5, 4, False), (False, 1, 0, True),
+                                                     (False, 1, 0, False)):
             (options if focused else app.query_one(OptionList)).focus()
             options.set_class(tinted, "tinted")
             options.highlighted = highlighted
@@ -117,6 +118,8 @@ async def test_the_lists_lines_are_drawn_as_textuals_styles_cache_draws_them():
             quick = options._styles_cache
             quick.clear()
             lines = drawn(options)
+            assert (quick._sides is not None) != tinted  # its own lines, but where tinted
+            quick._sides = None
             options._styles_cache = StylesCache()
             try:
                 assert lines == drawn(options), (focused, highlighted, scroll, tinted)

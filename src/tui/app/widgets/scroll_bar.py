@@ -18,10 +18,11 @@ class QuickScrollBar(ScrollBar):
     Textual draws a scrollbar as it draws any widget: the bar as a Rich renderable, cut into
     lines, then each line through the stylesheet's machinery (padding, borders, tint, filters),
     which a scrollbar has no use for but the line filters. The results list's bar changes with
-    every new page of results (its thumb follows the number of results), and drawing it took 0.9
-    ms of the 7 of the paint that shows them; from its segments, ~0.1. Its lines are few distinct
-    ones (track above, thumb, track below), so the screen's cutting of each into the screen's
-    columns, cached by Strip, is done once for each.
+    every new page of results (its thumb follows the number of results), and drawing it took
+    0.9-1.5 ms of the paint that shows them (bench/parts.py). Its lines are few distinct ones
+    (track above, thumb, track below), so the screen's cutting of each into the screen's
+    columns, cached by Strip, is done once for each. A bar with a tint, opacity, padding or
+    border is Textual's own.
 
     What it draws is checked against ScrollBar's own in tests/test_paged_option_list.py.
     """
@@ -30,7 +31,9 @@ class QuickScrollBar(ScrollBar):
 
     def render_lines(self, crop: "Region") -> list[Strip]:
         bar = self.render()
-        if not self.vertical or type(bar) is not ScrollBarRender:
+        styles = self.styles
+        if not self.vertical or type(bar) is not ScrollBarRender or self.opacity != 1.0 \
+                or styles.tint.a or styles.gutter:
             return super().render_lines(crop)
         width, height = self.size
         filters = tuple(self.get_line_filters())
