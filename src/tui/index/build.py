@@ -6,11 +6,13 @@ content changed, and re-merges only the timeline events their date keys touch.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +80,25 @@ def _mentions_of(article: ingest.Article, window) -> dict[int, list[dates.DateMe
     return {p.number: timeline.paragraph_mentions(p, article.date, window) for p in article.paragraphs}
 
 
+@contextmanager
+def _collector_off() -> Iterator[None]:
+    """Python's cyclic garbage collector off meanwhile (as it was, after).
+
+    A build makes millions of objects that live until it ends (articles, postings, the timeline's
+    drafts, the helpers' parts as they are unpickled), and the collector walked them again and
+    again as they were made; they hold no cycles to collect (the same peak memory without it).
+    Full builds at 100k paragraphs, alternated: 67.1 -> 51.7 s and 52.7 -> 45.7 s (CPU 123 -> 94
+    s, 96 -> 86). Collections asked for explicitly (the app's, between keystrokes) still run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progress | None = None,
            wait: float = 30.0) -> BuildReport:
     """Bring the index at ``root`` up to date with ``corpus``; re-index only what changed.
@@ -87,6 +108,12 @@ def update(corpus: Path, root: Path, *, rebuild: bool = False, progress: Progres
     the files whose size or times differ from the manifest's are read, only the articles whose
     content changed are re-indexed, and only the timeline's events they can touch are merged again.
     """
+    with _collector_off():
+        return _update(corpus, root, rebuild=rebuild, progress=progress, wait=wait)
+
+
+def _update(corpus: Path, root: Path, *, rebuild: bool, progress: Progress | None,
+            wait: float) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     corpus = Path(corpus)
@@ -287,6 +314,7 @@ def _index_part(writer, articles, tagger, window, tick: Callable[[int], None]) -
 
 def _helper(fresh: str, articles, tagger, window, counter, conn) -> None:
     """A helper process of a parallel full build: indexes ``articles`` into a new segment."""
+    gc.disable()  # as in update (a forked helper has it off already, a spawned one not)
     try:
         ix = whoosh_io.open_dir(fresh)
         # _lk=False: the parent holds the lock
