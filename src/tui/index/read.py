@@ -133,10 +133,7 @@ class CorpusIndex:
             raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
 
     def _remember(self, query: Query, found: Docs) -> None:
-        self._matches[query] = found
-        self._matches.move_to_end(query)
-        while len(self._matches) > MATCHES_KEPT:
-            self._matches.popitem(last=False)
+        _keep(self._matches, query, found, MATCHES_KEPT)
 
     def all_docs(self) -> Docs:
         """Every live document (the ones ``Every()`` matches)."""
@@ -229,7 +226,7 @@ class CorpusIndex:
                         yield
                     query_scores(query, sub, context, segment)  # the scores, from those postings
                     yield
-            if likely:  # the query with its last word finished as most often: ranked, as search keeps it
+            if likely:  # the query with its last word finished as most often, ranked and kept
                 guess = self.parse(text[:len(text) - len(words[-1])] + likely[0])
                 if guess in self._ranked:
                     self._ranked.move_to_end(guess)
@@ -237,7 +234,8 @@ class CorpusIndex:
                     bits, scores = yield from self._evaluating(guess, scored=True)
                     matched = Docs(bits)
                     self._remember(guess, matched)
-                    self._keep_ranked(guess, matched, _best(scores, RANKED_KEPT))
+                    best = _best(scores, RANKED_KEPT)
+                    _keep(self._ranked, guess, (matched, best), RANKED_QUERIES)
                 return guess
         except (QueryError, TermNotFound, *DAMAGE):
             return None
@@ -275,14 +273,8 @@ class CorpusIndex:
             scores = {n: scores[n] for n in numbers_of(bits & within.bits)}
         ranked = _best(scores, None if limit is None else max(limit, RANKED_KEPT))
         if within is None:
-            self._keep_ranked(query, matched, ranked)
+            _keep(self._ranked, query, (matched, ranked), RANKED_QUERIES)
         return matched, ranked[:limit]
-
-    def _keep_ranked(self, query: Query, matched: Docs, ranked: list[tuple[int, float]]) -> None:
-        self._ranked[query] = (matched, ranked)
-        self._ranked.move_to_end(query)
-        while len(self._ranked) > RANKED_QUERIES:
-            self._ranked.popitem(last=False)
 
     def ranked(self, query: Query, allowed: Docs | None, limit: int) -> list[tuple[int, float]]:
         """The top ``limit`` documents by score, among ``allowed`` if given."""
@@ -520,6 +512,14 @@ class CorpusIndex:
     @property
     def paragraph_count(self) -> int:
         return self._searcher.doc_count()
+
+
+def _keep(memo: OrderedDict, key, value, most: int) -> None:
+    """``memo[key] = value`` as its newest entry, the oldest dropped past ``most``."""
+    memo[key] = value
+    memo.move_to_end(key)
+    while len(memo) > most:
+        memo.popitem(last=False)
 
 
 def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
