@@ -69,10 +69,13 @@ class ExplorerApp(App[None]):
         self.load_bookmarks()
 
     def _load_keymap(self) -> None:
-        from .screens.help import all_binding_ids
+        def binding_ids() -> set[str]:
+            from .screens.help import all_binding_ids  # imports every screen: only when needed
+
+            return all_binding_ids()
 
         path = self._keymap_file or keymap_path()
-        keymap, problems = load_keymap(path, all_binding_ids())
+        keymap, problems = load_keymap(path, binding_ids)
         if keymap:
             self.set_keymap(keymap)
         for problem in problems:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from ..paths import APP_NAME
@@ -25,8 +26,12 @@ def keymap_path() -> Path:
     return base / APP_NAME / "keymap.toml"
 
 
-def load_keymap(path: Path, known_ids: set[str]) -> tuple[dict[str, str], list[str]]:
-    """The keymap in ``path`` (empty if there is no file) and one message per problem found."""
+def load_keymap(path: Path, binding_ids: Callable[[], set[str]]) -> tuple[dict[str, str], list[str]]:
+    """The keymap in ``path`` (empty if there is no file) and one message per problem found.
+
+    ``binding_ids`` gives the ids a keymap may name; it is asked only when there is a keymap
+    (listing them imports every screen, which nothing else needs before the first paint).
+    """
     try:
         document = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -40,6 +45,7 @@ def load_keymap(path: Path, known_ids: set[str]) -> tuple[dict[str, str], list[s
         return {}, [f"{path}: 'keymap' should be a table of binding id = keys"]
     keymap: dict[str, str] = {}
     problems: list[str] = []
+    known_ids = binding_ids() if table else set()
     for binding_id, keys in table.items():
         if isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
             keys = ",".join(keys)
