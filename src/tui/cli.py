@@ -369,8 +369,7 @@ def run_app(args, out: Console, err: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .bookmarks import BookmarksError, UnknownBookmark
-    from .errors import IndexBusy, QueryError
-    from .ingest import CorpusError
+    from .errors import CorpusError, IndexBusy, QueryError
 
     out, err = _consoles()
     try:

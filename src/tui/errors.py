@@ -1,4 +1,4 @@
-"""What can go wrong with the index or a query, as the user is told it.
+"""What can go wrong with the corpus, the index or a query, as the user is told it.
 
 The query API raises these; the command line and the app catch them. Nothing here imports Whoosh,
 so catching them does not load the index's code (~100 ms of imports that the app does in a worker,
@@ -6,6 +6,10 @@ after its first frame).
 """
 
 from __future__ import annotations
+
+
+class CorpusError(Exception):
+    """The corpus folder itself cannot be read."""
 
 
 class IndexProblem(Exception):

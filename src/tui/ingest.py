@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import CorpusError
 from .text import sentence_spans, shorten
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -68,10 +69,6 @@ class CorpusRead:
     @property
     def skipped(self) -> list[Problem]:
         return [p for p in self.problems if p.skipped]
-
-
-class CorpusError(Exception):
-    """The corpus folder itself cannot be read."""
 
 
 # --- finding files -----------------------------------------------------------------------------

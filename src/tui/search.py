@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import index as _index
+from .errors import CorpusError
 from .index import BuildReport, Docs, IndexBusy, IndexProblem, QueryError
-from .ingest import CorpusError
 from .paths import Paths
 from .timeline import Event, TimelinePage, page_around
 
