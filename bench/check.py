@@ -145,7 +145,7 @@ def _check_build_paths(corpus: Path, manifest, events: list[dict], problems: lis
     skipping = dates._rules_for
     try:
         filtered = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
-        dates._rules_for = lambda text: dates._RULES
+        dates._rules_for = lambda text: dates._rules()
         every_rule = [dates.tag_dates(p.text, articles_of[p.ref].date, window) for p in sample]
     finally:
         dates._rules_for = skipping

@@ -16,6 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
@@ -436,34 +437,42 @@ def _in_count(match: re.Match, context: _Context) -> _Reading | None:
     return _Reading(day, _UNIT_PRECISION[unit], (APPROXIMATE,), anchored=True)
 
 
-_RULES: tuple[tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]], ...] = (
-    (re.compile(r"(?<![0-9-])(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})(?![0-9])"), _iso),
-    (re.compile(rf"\b{_MONTH}\s+{_DAYS}{_MAYBE_YEAR}"), _days),
-    (re.compile(rf"\b{_DAYS}\s+(?:of\s+)?{_MONTH}{_MAYBE_YEAR}"), _days),
-    (re.compile(rf"\b{_MONTH}\s+{_DAY}{_MAYBE_YEAR}"), _days),
-    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_MAYBE_YEAR}"), _days),
-    (re.compile(rf"\b{_MONTH},?\s+{_YEAR}"), _month_year),
-    (re.compile(rf"(?:\b(?i:{_YEAR_CONTEXT})\s+(?i:the\s+year\s+)?|\b(?i:mid)-)(?P<t>{_YEAR})"
-                r"(?!\s*(?:%|(?i:percent|per\s+cent))|[.,:][0-9]|[-–][0-9])"), _year),
-    (re.compile(r"\b(?:(?P<step>(?i:last|next|this|coming))\s+)?(?P<weekday>"
-                + "|".join(_WEEKDAYS) + r")\b"), _weekday),
-    (re.compile(r"\b(?i:today|tonight|yesterday|tomorrow|last\s+night"
-                r"|this\s+(?:morning|afternoon|evening))\b"), _day_word),
-    (re.compile(r"(?<![Tt]he )\b(?i:(?:(?P<mod>earlier|later)\s+)?(?P<step>this|last|next)\s+"
-                r"(?P<unit>week|month|year))\b"), _this_last_next),
-    (re.compile(rf"\b(?i:within\s+(?:the\s+)?(?:(?P<next>next|coming)\s+)?(?:{_NUMBER}\s+)?{_UNIT})\b"),
-     _within),
-    (re.compile(rf"\b(?i:{_NUMBER}\s+{_UNIT}\s+ago)\b"), _ago),
-    (re.compile(rf"\b(?i:in\s+(?:(?:more\s+than|over|nearly|almost|about|around)\s+)?"
-                rf"{_NUMBER}\s+{_UNIT})\b"), _in_count),
-)
+_Rule = tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]]
+
+
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    """Every rule, compiled when first used: a process that only searches (the app's search
+    process) reads no dates, and compiling them was 8 ms of its start-up."""
+    return (
+        (re.compile(r"(?<![0-9-])(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})(?![0-9])"), _iso),
+        (re.compile(rf"\b{_MONTH}\s+{_DAYS}{_MAYBE_YEAR}"), _days),
+        (re.compile(rf"\b{_DAYS}\s+(?:of\s+)?{_MONTH}{_MAYBE_YEAR}"), _days),
+        (re.compile(rf"\b{_MONTH}\s+{_DAY}{_MAYBE_YEAR}"), _days),
+        (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_MAYBE_YEAR}"), _days),
+        (re.compile(rf"\b{_MONTH},?\s+{_YEAR}"), _month_year),
+        (re.compile(rf"(?:\b(?i:{_YEAR_CONTEXT})\s+(?i:the\s+year\s+)?|\b(?i:mid)-)(?P<t>{_YEAR})"
+                    r"(?!\s*(?:%|(?i:percent|per\s+cent))|[.,:][0-9]|[-–][0-9])"), _year),
+        (re.compile(r"\b(?:(?P<step>(?i:last|next|this|coming))\s+)?(?P<weekday>"
+                    + "|".join(_WEEKDAYS) + r")\b"), _weekday),
+        (re.compile(r"\b(?i:today|tonight|yesterday|tomorrow|last\s+night"
+                    r"|this\s+(?:morning|afternoon|evening))\b"), _day_word),
+        (re.compile(r"(?<![Tt]he )\b(?i:(?:(?P<mod>earlier|later)\s+)?(?P<step>this|last|next)\s+"
+                    r"(?P<unit>week|month|year))\b"), _this_last_next),
+        (re.compile(rf"\b(?i:within\s+(?:the\s+)?(?:(?P<next>next|coming)\s+)?(?:{_NUMBER}\s+)?{_UNIT})\b"),
+         _within),
+        (re.compile(rf"\b(?i:{_NUMBER}\s+{_UNIT}\s+ago)\b"), _ago),
+        (re.compile(rf"\b(?i:in\s+(?:(?:more\s+than|over|nearly|almost|about|around)\s+)?"
+                    rf"{_NUMBER}\s+{_UNIT})\b"), _in_count),
+    )
+
 
 _DIGIT = re.compile(r"[0-9]")
 _MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
 _DAY_WORD_HINTS = ("today", "yesterday", "tomorrow", "night", "morning", "afternoon", "evening")
 
 
-def _rules_for(text: str) -> list[tuple[re.Pattern, Callable[[re.Match, _Context], _Reading | None]]]:
+def _rules_for(text: str) -> list[_Rule]:
     """The rules, in order, less those that cannot match ``text``: each needs a word or a digit
     that a substring test finds quicker than its pattern fails (dates are tagged on every
     paragraph of a build). The tests only ever let a rule through: case-insensitive words are
@@ -483,4 +492,4 @@ def _rules_for(text: str) -> list[tuple[re.Pattern, Callable[[re.Match, _Context
         "ago" in folded,
         units or "day" in folded,  # 'in two days', 'in 23 years'
     )
-    return [rule for rule, ok in zip(_RULES, could, strict=True) if ok]
+    return [rule for rule, ok in zip(_rules(), could, strict=True) if ok]

@@ -10,15 +10,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import index as _index
 from .errors import CorpusError
-from .index import BuildReport, Docs, IndexBusy, IndexProblem, QueryError
+from .index import Docs, IndexBusy, IndexProblem, QueryError
 from .paths import Paths
 from .timeline import Event, TimelinePage, page_around
 
+if TYPE_CHECKING:
+    from .index import BuildReport
+
 __all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "ArticleText",
-           "QueryError", "IndexBusy", "IndexProblem", "CorpusError", "BuildReport", "Event"]
+           "QueryError", "IndexBusy", "IndexProblem", "CorpusError", "Event"]
 
 DEFAULT_LIMIT = 20
 GUESSED_HITS = 20  # hits found ahead for the query read_ahead guesses: a screenful of results

@@ -15,8 +15,9 @@ The modules: ``build`` (full builds and updates), ``read`` (an open index: Corpu
 ``lock``, ``errors``, and ``whoosh_io`` (Whoosh's reader and writer classes as this package uses them).
 """
 
+from typing import TYPE_CHECKING
+
 from .analysis import ANALYZER, analyze, highlight_spans
-from .build import BuildReport, Progress, update
 from .docs import Docs
 from .errors import DAMAGE, IndexBusy, IndexProblem, QueryError
 from .lock import is_locked, write_lock
@@ -24,6 +25,19 @@ from .manifest import Manifest
 from .query import check_syntax
 from .read import CorpusIndex
 from .schema import SCHEMA_VERSION, make_schema
+
+if TYPE_CHECKING:
+    from .build import BuildReport, Progress, update
+
+
+def __getattr__(name: str):
+    """The builder's names, imported when first asked for: a process that only searches (the
+    app's search process) does without the builder's modules."""
+    if name in ("BuildReport", "Progress", "update"):
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ANALYZER", "DAMAGE", "SCHEMA_VERSION", "BuildReport", "CorpusIndex", "Docs", "IndexBusy", "IndexProblem",
