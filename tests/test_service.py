@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -136,3 +139,20 @@ def test_a_search_process_started_again_on_a_removed_index_says_why(tui_paths):
         assert corpus.updating is False and corpus.refresh() is False  # the watch stays quiet
     finally:
         corpus.close()
+
+
+def test_taking_its_answers_in_does_not_load_the_index_code(tui_paths):
+    """The app waits for its first answers before it is interactive: unpickling them must not
+    import Whoosh (or the index package), which took 100 ms on the seeds."""
+    script = (
+        "import sys, pickle\n"
+        "from tui.service import SearchService\n"
+        "service = SearchService(pickle.loads(sys.stdin.buffer.read()))\n"
+        "service.opened()\n"
+        "service.ask('search', 'gwadar', limit=5); service.ask('sector_tree', 'gwadar')\n"
+        "service.close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('whoosh', 'tui.index', 'tui.search'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(tui_paths),
+                          capture_output=True, timeout=60, check=True)
+    assert done.stdout.decode().strip() == "[]"

@@ -1,18 +1,18 @@
 """The query API: what the app and the command line ask of the corpus.
 
 It imports neither Textual nor Rich and never touches Whoosh directly; ``index`` does that.
-Every method returns plain dataclasses; any query string gives a result or a ``QueryError``.
+Every method returns plain dataclasses (``answers``); any query string gives a result or a ``QueryError``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import index as _index
+from .answers import ArticleInfo, ArticleText, CorpusInfo, Hit, SearchResult, SectorNode
 from .errors import CorpusError
 from .index import Docs, IndexBusy, IndexProblem, QueryError
 from .paths import Paths
@@ -27,88 +27,6 @@ __all__ = ["Explorer", "Hit", "SearchResult", "SectorNode", "ArticleInfo", "Arti
 DEFAULT_LIMIT = 20
 GUESSED_HITS = 20  # hits found ahead for the query read_ahead guesses: a screenful of results
 QUERIES_KEPT = 2  # queries whose hits are kept: the last one asked, and read_ahead's guess
-
-
-@dataclass(frozen=True)
-class Hit:
-    ref: str
-    article: str
-    paragraph: int
-    title: str
-    date: str | None
-    heading: str
-    text: str
-    highlights: tuple[tuple[int, int], ...]
-    sectors: tuple[str, ...]
-    score: float
-
-    def to_dict(self) -> dict:
-        return {"ref": self.ref, "article": self.article, "paragraph": self.paragraph,
-                "title": self.title, "date": self.date, "heading": self.heading, "text": self.text,
-                "highlights": [list(span) for span in self.highlights],
-                "sectors": list(self.sectors), "score": round(self.score, 4)}
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    total: int
-    suggestion: str | None
-    hits: tuple[Hit, ...]
-    sector: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
-                "sector": self.sector, "hits": [hit.to_dict() for hit in self.hits]}
-
-
-@dataclass(frozen=True)
-class SectorNode:
-    name: str
-    path: str
-    count: int
-    children: tuple["SectorNode", ...] = ()
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "path": self.path, "count": self.count,
-                "children": [child.to_dict() for child in self.children]}
-
-    def walk(self, depth: int = 0):
-        yield self, depth
-        for child in self.children:
-            yield from child.walk(depth + 1)
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    id: str
-    title: str
-    date: str | None
-    place: str
-    source: str
-    url: str
-    paragraphs: int
-    headings: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "date": self.date, "place": self.place,
-                "source": self.source, "url": self.url, "paragraphs": self.paragraphs,
-                "headings": list(self.headings)}
-
-
-@dataclass(frozen=True)
-class ArticleText:
-    info: ArticleInfo
-    paragraphs: tuple[Hit, ...]  # every paragraph, in order, highlighted for the query given
-
-
-@dataclass(frozen=True)
-class CorpusInfo:
-    name: str
-    articles: int
-    paragraphs: int
-    window: dict | None
-    problems: tuple[str, ...] = field(default=())
 
 
 class Explorer:

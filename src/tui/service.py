@@ -32,7 +32,7 @@ from .errors import IndexProblem
 from .paths import Paths
 
 if TYPE_CHECKING:
-    from .search import CorpusInfo
+    from .answers import CorpusInfo
 
 # Requests after the first of which the child moves every object alive out of the collector's
 # reach: the index they load is long-lived, and a full collection walking it (millions of objects

@@ -21,7 +21,7 @@ from ..service import STOPPED, Reply, SearchService
 RESTARTS = 3  # times a Corpus starts its search process again, at most
 
 if TYPE_CHECKING:
-    from ..search import ArticleText, CorpusInfo, SearchResult, SectorNode
+    from ..answers import ArticleText, CorpusInfo, SearchResult, SectorNode
     from ..timeline import Event, TimelinePage
 
 

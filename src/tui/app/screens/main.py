@@ -38,7 +38,7 @@ from ..widgets.timeline import SHOWN, TimelineList, describe_event_date
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
-    from ...search import ArticleText
+    from ...answers import ArticleText
 
 RESULTS_LIMIT = 50
 PAINT_WAIT = 0.5  # seconds the rest of the results, and the counts, wait for a paint, at most

@@ -14,7 +14,7 @@ from .base import Screen
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
-    from ...search import ArticleText
+    from ...answers import ArticleText
 
 
 class ReaderScreen(Screen):

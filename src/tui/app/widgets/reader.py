@@ -22,7 +22,7 @@ from .format import day, plural
 from .passage_list import Passage, PassageList
 
 if TYPE_CHECKING:
-    from ...search import ArticleText, Hit
+    from ...answers import ArticleText, Hit
 
 SELECTION_STYLE = "underline bold green"
 

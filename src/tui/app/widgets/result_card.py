@@ -17,7 +17,7 @@ from .format import day
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
 
-    from ...search import Hit
+    from ...answers import Hit
 
 SNIPPET_LINES = 3  # the most lines it takes; a longer one is cut there with "…"
 

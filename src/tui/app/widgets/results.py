@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from textual.geometry import Region
     from textual.strip import Strip
 
-    from ...search import Hit, SearchResult
+    from ...answers import Hit, SearchResult
 
 
 class ResultsList(PassageList):

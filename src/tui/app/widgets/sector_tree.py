@@ -13,7 +13,7 @@ from textual.widgets.tree import TreeNode
 from ...render import safe
 
 if TYPE_CHECKING:
-    from ...search import SectorNode
+    from ...answers import SectorNode
 
 
 class SectorTree(Tree[str]):
