@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.ingest import CorpusError, parse_article, read_corpus
+from tui.ingest import CorpusError, article_files, name_in, parse_article, read_corpus
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -128,6 +128,19 @@ def test_nested_folders_and_symlink_loops(tmp_path):
     read = read_corpus(tmp_path)
     assert [a.id for a in read.articles] == ["deep/er/still/a"]
     assert [str(p) for p in read.problems] == ["dangling.txt: skipped: file vanished or is a broken link"]
+
+
+def test_files_come_in_the_order_of_their_names_in_the_folder(tmp_path, monkeypatch):
+    for name in ("b.txt", "a/z.txt", "a-b.txt", "a.md", "A/c.txt", "a b/d.txt", "é.txt"):
+        write(tmp_path, name, b"A paragraph.\n")
+    monkeypatch.chdir(tmp_path.parent)
+    for folder in (tmp_path, Path(tmp_path.name), Path(f"{tmp_path.name}/"), Path(".") / tmp_path.name):
+        paths = article_files(folder)
+        names = [path.relative_to(folder).as_posix() for path in paths]
+        assert names == sorted(names) == ["A/c.txt", "a b/d.txt", "a-b.txt", "a.md", "a/z.txt", "b.txt", "é.txt"]
+        assert [name_in(folder, path) for path in paths] == names
+    monkeypatch.chdir(tmp_path)
+    assert [name_in(Path("."), path) for path in article_files(Path("."))][:2] == ["A/c.txt", "a b/d.txt"]
 
 
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):

@@ -206,7 +206,7 @@ def _read_corpus(corpus: Path, paths: list[Path], listing: list, old: Manifest |
     trusted_before = old.checked_ns - RACY_NS if old is not None else 0
     seen: set[str] = set()
     for path in paths:
-        name = path.relative_to(corpus).as_posix()
+        name = ingest.name_in(corpus, path)
         try:
             info = os.stat(path)
             stat = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
