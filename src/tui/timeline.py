@@ -195,19 +195,26 @@ def _merged_event(base: Event, sources: Sequence[Source], inferred: bool) -> Eve
 
 
 def _timeline_order(event: Event) -> tuple:
-    return (event.date is None, _sort_day(event), _PRECISION_ORDER.get(event.precision, 9),
-            event.label, [source.ref for source in event.sources])
+    return order_key(event.date, event.precision, event.flags, event.label,
+                     [source.ref for source in event.sources])
 
 
-def _sort_day(event: Event) -> date:
+def order_key(day: date | None, precision: str, flags: tuple[str, ...], label: str,
+              refs: list[str]) -> tuple:
+    """An event's place in the timeline, from its parts (the index orders its stored events
+    without making Events of them)."""
+    return (day is None, _sort_day(day, precision, flags), _PRECISION_ORDER.get(precision, 9), label, refs)
+
+
+def _sort_day(day: date | None, precision: str, flags: tuple[str, ...]) -> date:
     """Where an event stands: 'later in 2026' at the end of 2026, anything else at its date."""
-    if event.date is None:
+    if day is None:
         return date.min
-    if LATER not in event.flags or event.precision == "day":
-        return event.date
-    if event.precision == "year":
-        return event.date.replace(month=12, day=31)
-    return event.date.replace(day=calendar.monthrange(event.date.year, event.date.month)[1])
+    if LATER not in flags or precision == "day":
+        return day
+    if precision == "year":
+        return day.replace(month=12, day=31)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 # --- words and labels --------------------------------------------------------------------------

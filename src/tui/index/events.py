@@ -8,6 +8,7 @@ ours, and read only when its sha256 is the one the manifest names.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 from collections import Counter
@@ -122,8 +123,11 @@ def event_of(data: tuple) -> timeline.Event:
 
 
 def order_of(item: tuple) -> tuple:
-    """The sort key of an events.pickle item: timeline order, then position."""
-    return (timeline._timeline_order(event_of(item[2])), item[0])
+    """The sort key of an events.pickle item: timeline order, then position (from the event's
+    tuple: making its Event took three quarters of the time, and an update sorts in hundreds)."""
+    day, precision, flags, label, sources, _ = item[2]
+    return (timeline.order_key(_from_ordinal(day) if day is not None else None, precision, flags, label,
+                               [source[0] for source in sources]), item[0])
 
 
 class Stems:
@@ -158,7 +162,15 @@ def common_from(words: Counter, paragraphs: int) -> frozenset[str]:
 
 def save_events(folder: Path, items: list[tuple]) -> str:
     """Write events.pickle (events in timeline order, with position and key); its sha256."""
-    data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # Without the memo: the items are tuples of plain values, with no cycles, and remembering
+    # each object pickled was four fifths of the time (16 MB at 100k paragraphs: 110-130 ms
+    # -> 20-30 ms, the file 0.5% larger, unpickled as fast). The attribute is documented as
+    # deprecated since Python 3.0, and kept and maintained by CPython since.
+    pickler.fast = True
+    pickler.dump(items)
+    data = buffer.getvalue()
     tmp = folder / (EVENTS + ".tmp")
     with tmp.open("wb") as handle:
         handle.write(data)
