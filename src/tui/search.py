@@ -1,7 +1,8 @@
 """The query API: what the app and the command line ask of the corpus.
 
 It imports neither Textual nor Rich and never touches Whoosh directly; ``index`` does that.
-Every method returns plain dataclasses (``answers``); any query string gives a result or a ``QueryError``.
+Every method returns plain dataclasses (``answers``); any query string gives a result or a
+``QueryError``.
 """
 
 from __future__ import annotations

@@ -97,8 +97,8 @@ class MainScreen(Screen):
         super().__init__()
         # The width's class (-wide, ...) from the start: set by the screen's first resize, it
         # restyled every widget once more before the first paint (302 -> 252 styles applied).
-        breakpoint = self._get_breakpoint_classes(self.app.size.width, self.HORIZONTAL_BREAKPOINTS)
-        self.add_class(*breakpoint, update=False)
+        width_class = self._get_breakpoint_classes(self.app.size.width, self.HORIZONTAL_BREAKPOINTS)
+        self.add_class(*width_class, update=False)
         self.corpus: Corpus | None = None
         self.request = Request()
         self._tree_for: str | None = None  # the query the sector tree's counts are for
