@@ -8,7 +8,7 @@ from textual.style import Style
 
 from tui.app.widgets.result_card import SNIPPET_LINES, ResultCard, _cells
 from tui.app.widgets.timeline import EventCard
-from tui.search import Hit
+from tui.answers import Hit
 
 words = st.one_of(st.sampled_from(["Pakistan", "Gwadar", "a", "corridor,", "—", "東京都", "ﬁrst",
                                    "x" * 70, "  ", "Karachi-Tashkent"]),

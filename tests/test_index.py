@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tui import index
 from tui.cli import main
+from tui.index import build as builder
 from tui.paths import Paths
 from tui.search import Explorer
 
@@ -113,7 +114,7 @@ def test_a_failed_build_leaves_the_old_index_and_no_partial_one(paths, monkeypat
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index.build, "_add_all", full_disk)
+    monkeypatch.setattr(builder, "_add_all", full_disk)
     with pytest.raises(OSError):
         build(paths, rebuild=True)
     assert not (paths.index / "data.new").exists()

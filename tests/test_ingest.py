@@ -134,13 +134,21 @@ def test_files_come_in_the_order_of_their_names_in_the_folder(tmp_path, monkeypa
     for name in ("b.txt", "a/z.txt", "a-b.txt", "a.md", "A/c.txt", "a b/d.txt", "é.txt"):
         write(tmp_path, name, b"A paragraph.\n")
     monkeypatch.chdir(tmp_path.parent)
-    for folder in (tmp_path, Path(tmp_path.name), Path(f"{tmp_path.name}/"), Path(".") / tmp_path.name):
+    for folder in (tmp_path, Path(tmp_path.name)):  # absolute and relative
         paths = article_files(folder)
         names = [path.relative_to(folder).as_posix() for path in paths]
         assert names == sorted(names) == ["A/c.txt", "a b/d.txt", "a-b.txt", "a.md", "a/z.txt", "b.txt", "é.txt"]
         assert [name_in(folder, path) for path in paths] == names
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # "." lists "./b.txt", which Path writes "b.txt"
     assert [name_in(Path("."), path) for path in article_files(Path("."))][:2] == ["A/c.txt", "a b/d.txt"]
+
+
+@pytest.mark.parametrize("folder, path, name", [
+    ("/", "/a/b.txt", "a/b.txt"), ("//", "//a.txt", "a.txt"), ("/srv/news", "/srv/news/x y/é.md", "x y/é.md"),
+    ("news", "news/a.txt", "a.txt"), ("news", "./news/a.txt", "a.txt"), (".", "a.txt", "a.txt"),
+])
+def test_a_files_name_in_the_folder_is_relative_to_as_posix(folder, path, name):
+    assert name_in(Path(folder), Path(path)) == Path(path).relative_to(Path(folder)).as_posix() == name
 
 
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):

@@ -90,6 +90,17 @@ class ExplorerApp(App[None]):
     def action_set_theme(self, name: str) -> None:
         self.theme = name
 
+    def _end_batch(self) -> None:
+        """Textual's, and the screen then looks at once for a paint kept for the batch's end.
+
+        MainScreen keeps a paint asked for during a batch (its _compositor_refresh) instead of
+        drawing a frame the app would drop; Textual wakes only the app when a batch ends, and the
+        screen would paint at its next message (a cursor blink, a timer) rather than now.
+        """
+        super()._end_batch()
+        if not self._batch_count and self._screen_stack:
+            self.screen.check_idle()
+
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
         """Textual's, but the file is named for the program, not for the title.

@@ -39,6 +39,7 @@ def __getattr__(name: str):
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "ANALYZER", "DAMAGE", "SCHEMA_VERSION", "BuildReport", "CorpusIndex", "Docs", "IndexBusy", "IndexProblem",
     "Manifest", "Progress", "QueryError", "analyze", "check_syntax", "highlight_spans", "is_locked",

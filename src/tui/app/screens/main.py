@@ -136,9 +136,11 @@ class MainScreen(Screen):
         """Textual's, but no frame is drawn while the app batches its updates.
 
         Textual 8.2 defers the paint of a new layout made during a batch (the app starts up in
-        one, until this screen is mounted), then draws it when the deferral runs, batch or not:
-        and the app drops a frame drawn in a batch. At start-up that was a whole frame, 13-29 ms,
-        thrown away before the first paint. The paint is kept for the end of the batch instead.
+        one, until its Mount handlers have run), then draws it when the deferral runs, batch or
+        not: and the app drops a frame drawn in a batch. At start-up that was a whole frame,
+        13-29 ms, thrown away before the first paint. The paint is kept for the end of the batch
+        instead (ExplorerApp._end_batch). These are Textual's private names: check them again
+        when Textual is upgraded (pyproject.toml holds it to 8.2.x).
         """
         if self.app._batch_count:
             self._repaint_required = True
