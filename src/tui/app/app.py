@@ -93,8 +93,8 @@ class ExplorerApp(App[None]):
     def _end_batch(self) -> None:
         """Textual's, and the screen then looks at once for a paint kept for the batch's end.
 
-        MainScreen keeps a paint asked for during a batch (its _compositor_refresh) instead of
-        drawing a frame the app would drop; Textual wakes only the app when a batch ends, and the
+        The top screen keeps a paint asked for during a batch (screens.base.PaintAfterBatch)
+        instead of drawing a frame the app would drop; Textual wakes only the app when a batch ends, and the
         screen would paint at its next message (a cursor blink, a timer) rather than now.
         """
         super()._end_batch()

@@ -160,12 +160,7 @@ class CorpusIndex:
     def _evaluate(self, query: Query, scored: bool):
         """The documents of ``query`` over every segment, as a bit set; with ``scored``, also
         each one's score (a dict): (bits, scores)."""
-        steps = self._evaluating(query, scored)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value
+        return _finished(self._evaluating(query, scored))
 
     def _evaluating(self, query: Query, scored: bool) -> Generator[None, None, object]:
         """``_evaluate`` a segment at a time (a generator returning its answer)."""
@@ -228,14 +223,7 @@ class CorpusIndex:
                     yield
             if likely:  # the query with its last word finished as most often, ranked and kept
                 guess = self.parse(text[:len(text) - len(words[-1])] + likely[0])
-                if guess in self._ranked:
-                    self._ranked.move_to_end(guess)
-                else:
-                    bits, scores = yield from self._evaluating(guess, scored=True)
-                    matched = Docs(bits)
-                    self._remember(guess, matched)
-                    best = _best(scores, RANKED_KEPT)
-                    _keep(self._ranked, guess, (matched, best), RANKED_QUERIES)
+                yield from self._searching(guess, None, RANKED_KEPT)
                 return guess
         except (QueryError, TermNotFound, *DAMAGE):
             return None
@@ -257,16 +245,22 @@ class CorpusIndex:
         bounds, and on indexes of several segments those bounds were not always above the real
         scores: it could leave out a document that belonged in the top 20.
         """
+        try:
+            return _finished(self._searching(query, within, limit))
+        except DAMAGE as err:
+            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+
+    def _searching(self, query: Query, within: Docs | None, limit: int | None
+                   ) -> Generator[None, None, tuple[Docs, list[tuple[int, float]]]]:
+        """``search`` a segment at a time (a generator returning its answer); without ``within``,
+        the best RANKED_KEPT at least are kept for the next search of ``query``."""
         kept = self._ranked.get(query) if within is None else None
         if kept is not None:  # typing on past a word ("pakistan e") asks again; or read_ahead's guess
             matched, best = kept
             if len(best) == len(matched) or (limit is not None and limit <= len(best)):
                 self._ranked.move_to_end(query)
                 return matched, best[:limit]
-        try:
-            bits, scores = self._evaluate(query, scored=True)
-        except DAMAGE as err:
-            raise QueryError(f"the query could not be run ({err.__class__.__name__})") from None
+        bits, scores = yield from self._evaluating(query, scored=True)
         matched = Docs(bits)
         self._remember(query, matched)
         if within is not None:
@@ -512,6 +506,15 @@ class CorpusIndex:
     @property
     def paragraph_count(self) -> int:
         return self._searcher.doc_count()
+
+
+def _finished(steps: Generator):
+    """What a generator of steps returns, once it is run to its end."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 def _keep(memo: OrderedDict, key, value, most: int) -> None:

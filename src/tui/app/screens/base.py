@@ -1,4 +1,5 @@
-"""Textual's Screen and ModalScreen, for keys that arrive faster than screens open and close."""
+"""Textual's Screen and ModalScreen, for keys that arrive faster than screens open and close, and
+without the frames Textual draws only to drop."""
 
 from __future__ import annotations
 
@@ -45,9 +46,28 @@ class ClosedScreenGuard:
                 yield cls, method
 
 
-class Screen(ClosedScreenGuard, screen.Screen[Result]):
-    """Textual's Screen with the ``ClosedScreenGuard``."""
+class PaintAfterBatch:
+    """For a Screen: no frame drawn while the app batches its updates.
+
+    Textual 8.2 defers the paint of a new layout made during a batch (the app starts up in one,
+    until its Mount handlers have run; closing screens is one), then draws it when the deferral
+    runs, batch or not: and the app drops a frame drawn in a batch. At start-up that was a whole
+    frame of the main screen, 13-29 ms, thrown away before the first paint. The top screen keeps
+    the paint for the batch's end instead (ExplorerApp._end_batch); a screen beneath passes its
+    changes up as Textual's does. These are Textual's private names: check them again when
+    Textual is upgraded (pyproject.toml holds it to 8.2.x).
+    """
+
+    def _compositor_refresh(self) -> None:
+        if self.app._batch_count and self is self.app.screen:
+            self._repaint_required = True
+            return
+        super()._compositor_refresh()
 
 
-class ModalScreen(ClosedScreenGuard, screen.ModalScreen[Result]):
-    """Textual's ModalScreen with the ``ClosedScreenGuard``."""
+class Screen(ClosedScreenGuard, PaintAfterBatch, screen.Screen[Result]):
+    """Textual's Screen with the ``ClosedScreenGuard``, painting after a batch."""
+
+
+class ModalScreen(ClosedScreenGuard, PaintAfterBatch, screen.ModalScreen[Result]):
+    """Textual's ModalScreen with the ``ClosedScreenGuard``, painting after a batch."""

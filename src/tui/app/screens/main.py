@@ -35,6 +35,7 @@ from ..widgets.results import ResultsList
 from ..widgets.search_pane import SearchPane
 from ..widgets.sector_tree import SectorTree
 from ..widgets.timeline import SHOWN, TimelineList, describe_event_date
+from .base import PaintAfterBatch
 
 if TYPE_CHECKING:
     from ...bookmarks import Bookmark
@@ -57,7 +58,7 @@ def listed(found: Found) -> int:
     return min(found.result.total, RESULTS_LIMIT)
 
 
-class MainScreen(Screen):
+class MainScreen(PaintAfterBatch, Screen):
     """Everything at once on a wide terminal; below 100 columns the reader is a screen of its own."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-wide")]
@@ -131,21 +132,6 @@ class MainScreen(Screen):
         # The search process is opening the index meanwhile (ExplorerApp started it); the worker
         # waits for it, after the first frame (and builds the index if there is none).
         self.call_after_refresh(self.open_index)
-
-    def _compositor_refresh(self) -> None:
-        """Textual's, but no frame is drawn while the app batches its updates.
-
-        Textual 8.2 defers the paint of a new layout made during a batch (the app starts up in
-        one, until its Mount handlers have run), then draws it when the deferral runs, batch or
-        not: and the app drops a frame drawn in a batch. At start-up that was a whole frame,
-        13-29 ms, thrown away before the first paint. The paint is kept for the end of the batch
-        instead (ExplorerApp._end_batch). These are Textual's private names: check them again
-        when Textual is upgraded (pyproject.toml holds it to 8.2.x).
-        """
-        if self.app._batch_count:
-            self._repaint_required = True
-            return
-        super()._compositor_refresh()
 
     # --- the panes ---------------------------------------------------------------------------
 
